@@ -1,0 +1,163 @@
+/* cli.c - command-line parsing for perwatt. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "core/parse.h"
+#include "core/scenario.h"
+#include "themes/theme.h"
+#include "views/report.h"
+
+enum {
+	OPT_DEMO = 0x100, OPT_ONCE, OPT_FORMAT, OPT_DURATION, OPT_INTERVAL, OPT_THEME,
+	OPT_NO_COLOR, OPT_ASCII, OPT_SEED, OPT_WINDOW,
+};
+
+static const struct option long_opts[] = {
+	{ "help",     no_argument,       NULL, 'h' },
+	{ "version",  no_argument,       NULL, 'V' },
+	{ "demo",     optional_argument, NULL, OPT_DEMO },
+	{ "once",     no_argument,       NULL, OPT_ONCE },
+	{ "format",   required_argument, NULL, OPT_FORMAT },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "window",   required_argument, NULL, OPT_WINDOW },
+	{ "theme",    required_argument, NULL, OPT_THEME },
+	{ "no-color", no_argument,       NULL, OPT_NO_COLOR },
+	{ "ascii",    no_argument,       NULL, OPT_ASCII },
+	{ "seed",     required_argument, NULL, OPT_SEED },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: perwatt [OPTION]...\n"
+"Live throughput, power and cost of fleets side by side, and what migrating saves.\n"
+"\n"
+"With no options perwatt starts the built-in inference demo.\n"
+"\n"
+"Sources:\n"
+"  --demo[=NAME]        the built-in demo scenario: inference (default) or training;\n"
+"                       the name may also follow as the next word\n"
+"  --seed N             seed of the demo's simulation (repeatable runs)\n"
+"\n"
+"Headless:\n"
+"  --once               sample, print the figures once and exit (demo: in simulated\n"
+"                       time, so it returns at once)\n"
+"  --format FMT         json (default), csv or text\n"
+"  --duration S         how long --once samples (default 60s; e.g. 90, 2m)\n"
+"\n"
+"Screen:\n"
+"  --interval S         refresh interval (default 1s; 0.25s to 60s)\n"
+"  --window S           seconds the shown figures average over (default 10s)\n"
+"  --theme NAME         colour theme: %s\n"
+"  --no-color           no colours (also when NO_COLOR is set)\n"
+"  --ascii              ASCII only (automatic when the locale is not UTF-8)\n"
+"\n"
+"  -h, --help           this help\n"
+"  -V, --version        the version\n"
+"\n"
+"Keys: q quit, ? help, Tab or 1-9 switch views, p pause, + - refresh interval,\n"
+"t next theme.\n"
+"\n"
+"Exit status: 0 success, 2 bad usage, 128+N after signal N.\n",
+		theme_names());
+}
+
+static int bad(const char *fmt, const char *a, const char *b)
+{
+	fputs("perwatt: ", stderr);
+	fprintf(stderr, fmt, a, b);
+	fputs(" (see perwatt --help)\n", stderr);
+	return 2;
+}
+
+static bool scenario_known(const char *name)
+{
+	for (const char *const *n = scenario_builtin_names; *n; n++)
+		if (!strcmp(*n, name))
+			return true;
+	return false;
+}
+
+static int duration_in(const char *opt, const char *arg, double lo, double hi, double *out)
+{
+	double v;
+	if (parse_duration(arg, &v) < 0 || v < lo || v > hi)
+		return bad("%s: '%s' is not a duration in range (e.g. 1s, 500ms, 2m)", opt, arg);
+	*out = v;
+	return 0;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+	memset(c, 0, sizeof *c);
+	c->action = CLI_RUN;
+	c->format = REPORT_JSON;
+	c->duration = 60;
+	c->interval = 1;
+	c->window = 10;
+	c->theme = "dark";
+	c->seed = 1;
+
+	opterr = 0;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
+		const char *arg = optarg;
+		switch (opt) {
+		case 'h': c->action = CLI_HELP; return 0;
+		case 'V': c->action = CLI_VERSION; return 0;
+		case OPT_DEMO:
+			/* "--demo training" as well as "--demo=training" */
+			if (!arg && optind < argc && argv[optind][0] != '-')
+				arg = argv[optind++];
+			if (!arg)
+				arg = "inference";
+			if (!scenario_known(arg))
+				return bad("--demo: unknown scenario '%s' (try: inference, training)%s", arg, "");
+			c->demo = arg;
+			break;
+		case OPT_ONCE: c->once = true; break;
+		case OPT_FORMAT:
+			if ((c->format = report_format_parse(arg)) < 0)
+				return bad("--format: '%s' is not json, csv or text%s", arg, "");
+			break;
+		case OPT_DURATION:
+			if (duration_in("--duration", arg, 1, 48 * 3600, &c->duration))
+				return 2;
+			break;
+		case OPT_INTERVAL:
+			if (duration_in("--interval", arg, 0.25, 60, &c->interval))
+				return 2;
+			break;
+		case OPT_WINDOW:
+			if (duration_in("--window", arg, 1, 48 * 3600, &c->window))
+				return 2;
+			break;
+		case OPT_THEME:
+			if (theme_find(arg) < 0)
+				return bad("--theme: unknown theme '%s' (try: %s)", arg, theme_names());
+			c->theme = arg;
+			break;
+		case OPT_NO_COLOR: c->no_color = true; break;
+		case OPT_ASCII: c->ascii = true; break;
+		case OPT_SEED:
+			if (parse_u64(arg, &c->seed) < 0)
+				return bad("--seed: '%s' is not a whole number >= 0%s", arg, "");
+			c->seed_set = true;
+			break;
+		case ':':
+			return bad("%s needs a value%s", argv[optind - 1], "");
+		default:
+			return bad("unknown option '%s'%s", argv[optind - 1], "");
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'%s", argv[optind], "");
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * source.h - the one interface every way of getting numbers implements.
+ *
+ * A source is driven by the single-threaded event loop:
+ *
+ *   start()  once, before the loop; may register fleets' health records
+ *   fds()    before every poll(): which descriptors to wait on
+ *   ready()  after poll(): some of those descriptors became ready
+ *   tick()   when its deadline has come; returns the next deadline
+ *   stop()   once, at exit; frees everything the source allocated
+ *
+ * None of them may block.  A source writes samples into the model with
+ * model_record()/model_record_counter() and its health into the
+ * source_health records it got from fleet_add_source(); it never touches
+ * the terminal.  Times are monotonic seconds (see clock_now()).
+ *
+ * Ownership: source_set_add() takes ownership of a source; source_set_free()
+ * stops and frees every source it holds.
+ */
+#ifndef PERWATT_SOURCE_H
+#define PERWATT_SOURCE_H
+
+#include <poll.h>
+#include <stddef.h>
+
+#include "core/model.h"
+
+struct source;
+
+struct source_ops {
+	const char *kind;
+	int (*start)(struct source *s, double now);          /* 0, or -1 (health says why) */
+	int (*fds)(struct source *s, struct pollfd *fds, int max);
+	void (*ready)(struct source *s, const struct pollfd *fds, int nfds, double now);
+	double (*tick)(struct source *s, double now);        /* next deadline */
+	void (*stop)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	struct model *model;
+	void *priv;
+};
+
+struct source_set {
+	struct source **src;
+	size_t n;
+	/* slices of the pollfd array handed out in the last source_set_fds() */
+	int *fd_first, *fd_count;
+};
+
+void source_set_init(struct source_set *set);
+int source_set_add(struct source_set *set, struct source *s);   /* -1: out of memory (s freed) */
+int source_set_start(struct source_set *set, double now);       /* number that failed */
+int source_set_fds(struct source_set *set, struct pollfd *fds, int max);
+void source_set_ready(struct source_set *set, const struct pollfd *fds, int nfds, double now);
+double source_set_tick(struct source_set *set, double now);     /* earliest next deadline */
+void source_set_free(struct source_set *set);
+
+/* Monotonic clock in seconds. */
+double clock_now(void);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * report.h - the headless twin of the overview: the same figures as JSON,
+ * CSV or text, for scripts and CI.  No curses here.
+ *
+ * The JSON schema is documented in README.md ("Headless output"); a value
+ * that is unknown is null, never NaN.
+ */
+#ifndef PERWATT_REPORT_H
+#define PERWATT_REPORT_H
+
+#include <stdio.h>
+
+#include "core/model.h"
+
+enum report_format { REPORT_JSON, REPORT_CSV, REPORT_TEXT };
+
+/* "json", "csv", "text" -> format; -1 when unknown. */
+int report_format_parse(const char *name);
+
+/* The report as a newly allocated string (caller frees), NULL when out of memory. */
+char *report_render(const struct model *m, double now, double window, enum report_format fmt);
+
+/* Writes the report to out; 0 on success, -1 on error (errno set). */
+int report_write(FILE *out, const struct model *m, double now, double window, enum report_format fmt);
+
+#endif
