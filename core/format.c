@@ -42,6 +42,12 @@ size_t fmt_si(char *buf, size_t n, double v, int width, const char *unit, bool u
 
 	const char *prefix = "";
 	double a = fabs(v);
+	if (a >= 0.0095 && a < 0.9995) {
+		/* 0.703 reads better than 703m; the milli prefix starts below 0.01 */
+		snprintf(tmp, sizeof tmp, unit && *unit ? "%.*f %s" : "%.*f%s", a < 0.09995 ? 4 : 3, v,
+		         unit && *unit ? unit : "");
+		return emit(buf, n, tmp, width);
+	}
 	if (a != 0) {
 		int e3 = (int)floor(log10(a) / 3.0);
 		if (e3 > 6 || e3 < -4) {

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Three significant digits and an SI prefix: 0.0123 -> "12.3m", 195120 -> "195k",
- * 8.6 -> "8.60", 0 -> "0".  `unit` (may be NULL or "") is appended after a space
+/* Three significant digits and an SI prefix: 0.00123 -> "1.23m", 195120 -> "195k",
+ * 8.6 -> "8.60", 0.703 -> "0.703", 0.0123 -> "0.0123", 0 -> "0".  `unit` (may be NULL or "") is appended after a space
  * (the prefix joins it: "12.3 kW").  Negative values keep their sign. */
 size_t fmt_si(char *buf, size_t n, double v, int width, const char *unit, bool utf8);
 

@@ -9,6 +9,7 @@
 
 #include "core/format.h"
 #include "core/model.h"
+#include "core/tables.h"
 
 const char *metric_name(enum metric m)
 {
@@ -118,6 +119,7 @@ struct fleet *model_add_fleet(struct model *m, const char *name)
 	if (!f)
 		return NULL;
 	f->usd_per_hour = NAN;
+	f->est_idle_w = f->est_max_w = NAN;
 	if (!(f->name = strdup(name)) || !(f->unit = strdup("units")))
 		goto fail;
 	for (int k = 0; k < MET__COUNT; k++)
@@ -287,6 +289,22 @@ void fleet_derive(const struct fleet *f, double now, double window, struct fleet
 	if (nrep[MET_UTIL])
 		o->util_mean = sum[MET_UTIL] / (double)nrep[MET_UTIL];
 
+	/* No instance reports power: estimate it from utilization with the
+	 * fleet's power model, and say so. */
+	if (!nrep[MET_POWER] && nrep[MET_UTIL] && isfinite(f->est_idle_w) && isfinite(f->est_max_w)) {
+		double u = o->util_mean < 0 ? 0 : o->util_mean > 100 ? 1 : o->util_mean / 100.0;
+		o->power_per_instance = f->est_idle_w + (f->est_max_w - f->est_idle_w) * u;
+		o->power_total = o->power_per_instance * fleet_scale(f, nrep[MET_UTIL]);
+		o->power_prov = PROV_ESTIMATED;
+		struct series_stats us;
+		if (series_stats(&f->total[MET_UTIL], now, window, &us) > 0) {
+			double lo = us.p10 < 0 ? 0 : us.p10 > 100 ? 1 : us.p10 / 100.0;
+			double hi = us.p90 < 0 ? 0 : us.p90 > 100 ? 1 : us.p90 / 100.0;
+			o->power_pi_p10 = f->est_idle_w + (f->est_max_w - f->est_idle_w) * lo;
+			o->power_pi_p90 = f->est_idle_w + (f->est_max_w - f->est_idle_w) * hi;
+		}
+	}
+
 	/* The spread of the fleet's per-instance figures over the window: the
 	 * 10th and 90th percentiles of the per-second fleet totals. */
 	struct series_stats st;
@@ -332,4 +350,32 @@ void fleet_compare(const struct fleet_stats *cand, const struct fleet_stats *bas
 	out->thr_per_instance = ratio(cand->thr_per_instance, base->thr_per_instance);
 	out->joules_per_unit = ratio(cand->joules_per_unit, base->joules_per_unit);
 	out->usd_per_unit = ratio(cand->usd_per_million, base->usd_per_million);
+}
+
+void model_apply_tables(struct model *m, const struct tables *t, const char *region)
+{
+	for (size_t i = 0; i < m->nfleets; i++) {
+		struct fleet *f = m->fleets[i];
+		if (isnan(f->usd_per_hour) || f->price_from_table) {
+			const struct price_row *p = tables_price(t, f->instance_type, region);
+			f->price_from_table = true;
+			if (p) {
+				f->usd_per_hour = p->usd_per_hour;
+				f->price_prov = PROV_ESTIMATED;
+				snprintf(f->price_source, sizeof f->price_source, "table %s %s", p->source, p->region);
+			} else {
+				f->usd_per_hour = NAN;
+				f->price_prov = PROV_NONE;
+				snprintf(f->price_source, sizeof f->price_source, "unknown");
+			}
+		}
+		if (isnan(f->est_max_w)) {
+			const struct power_row *pw = tables_power(t, f->instance_type);
+			if (pw) {
+				f->est_idle_w = pw->idle_w;
+				f->est_max_w = pw->max_w;
+				snprintf(f->power_source, sizeof f->power_source, "model %s", pw->source);
+			}
+		}
+	}
 }

@@ -58,7 +58,14 @@ struct fleet {
 	size_t count;           /* configured instance count (0: count what reports) */
 	double usd_per_hour;    /* per instance; NAN when unknown */
 	enum provenance price_prov;
+	char price_source[96];  /* "scenario", "config", "table price-list-2026-09"... */
+	bool price_from_table;  /* filled in by model_apply_tables(), may be replaced */
 	bool baseline;
+
+	/* power model (idle and full-load W per instance) used to estimate power
+	 * from utilization when no instance reports power; NAN when none */
+	double est_idle_w, est_max_w;
+	char power_source[96];
 
 	struct instance **inst;
 	size_t ninst, cap_inst;
@@ -121,6 +128,13 @@ struct fleet_stats {
 
 /* Figures over the last `window` seconds ending at `now`. */
 void fleet_derive(const struct fleet *f, double now, double window, struct fleet_stats *out);
+
+struct tables;
+/* Fills in what the shipped tables know and the fleets don't: the on-demand
+ * price for `region` (marked estimated) and the power model.  A fleet's own
+ * price (scenario, config) is never replaced; a table price is replaced when
+ * the region changes, and becomes unknown where the table has none. */
+void model_apply_tables(struct model *m, const struct tables *t, const char *region);
 
 /* The baseline fleet's index: the one marked baseline, else 0 (-1: no fleets). */
 int model_baseline(const struct model *m);

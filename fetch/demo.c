@@ -160,6 +160,7 @@ struct source *demo_source_new(struct model *m, const struct scenario *sc, uint6
 		f->count = sf->instances;
 		f->usd_per_hour = sf->usd_per_hour;
 		f->price_prov = isnan(sf->usd_per_hour) ? PROV_NONE : PROV_DEMO;
+		snprintf(f->price_source, sizeof f->price_source, "%s", isnan(sf->usd_per_hour) ? "unknown" : "scenario");
 		f->baseline = sf->baseline;
 		df->f = f;
 		if (!(df->health = fleet_add_source(f, "demo", sc->name ? sc->name : "scenario")))

@@ -24,7 +24,10 @@ static void si_prefixes(void **state)
 	CHECK(fmt_si(b, sizeof b, 195120, 0, NULL, false), "195k");
 	CHECK(fmt_si(b, sizeof b, 999.7, 0, NULL, false), "1.00k");  /* carry into the prefix */
 	CHECK(fmt_si(b, sizeof b, 9.999, 0, NULL, false), "10.0");
-	CHECK(fmt_si(b, sizeof b, 0.0123, 0, "J", false), "12.3 mJ");
+	CHECK(fmt_si(b, sizeof b, 0.00123, 0, "J", false), "1.23 mJ");
+	CHECK(fmt_si(b, sizeof b, 0.703, 0, NULL, false), "0.703");
+	CHECK(fmt_si(b, sizeof b, 0.0123, 0, "J", false), "0.0123 J");
+	CHECK(fmt_si(b, sizeof b, 0.9999, 0, NULL, false), "1.00");
 	CHECK(fmt_si(b, sizeof b, 4.5e-6, 0, "J", false), "4.50 uJ");
 	CHECK(fmt_si(b, sizeof b, 4.5e-6, 0, "J", true), "4.50 \xC2\xB5J");
 	CHECK(fmt_si(b, sizeof b, -1500, 0, NULL, false), "-1.50k");
