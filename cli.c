@@ -32,6 +32,17 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "dark, light, mono, ..." for messages. */
+static const char *theme_list(void)
+{
+	static char list[256];
+	if (!list[0])
+		for (const char *const *n = theme_names; *n; n++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			         n == theme_names ? "" : ", ", *n);
+	return list;
+}
+
 void cli_usage(FILE *out)
 {
 	fprintf(out,
@@ -65,7 +76,7 @@ void cli_usage(FILE *out)
 "t next theme.\n"
 "\n"
 "Exit status: 0 success, 2 bad usage, 128+N after signal N.\n",
-		theme_names());
+		theme_list());
 }
 
 static int bad(const char *fmt, const char *a, const char *b)
@@ -141,7 +152,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_THEME:
 			if (theme_find(arg) < 0)
-				return bad("--theme: unknown theme '%s' (try: %s)", arg, theme_names());
+				return bad("--theme: unknown theme '%s' (try: %s)", arg, theme_list());
 			c->theme = arg;
 			break;
 		case OPT_NO_COLOR: c->no_color = true; break;
