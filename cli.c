@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@
 enum {
 	OPT_DEMO = 0x100, OPT_ONCE, OPT_FORMAT, OPT_DURATION, OPT_INTERVAL, OPT_THEME,
 	OPT_NO_COLOR, OPT_ASCII, OPT_SEED, OPT_WINDOW,
+	OPT_SLA, OPT_WORK, OPT_HEADROOM, OPT_PUE, OPT_REGION, OPT_GRID, OPT_USD_KWH,
+	OPT_INSTANCES, OPT_BASELINE, OPT_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -29,6 +32,16 @@ static const struct option long_opts[] = {
 	{ "no-color", no_argument,       NULL, OPT_NO_COLOR },
 	{ "ascii",    no_argument,       NULL, OPT_ASCII },
 	{ "seed",     required_argument, NULL, OPT_SEED },
+	{ "sla",      required_argument, NULL, OPT_SLA },
+	{ "work",     required_argument, NULL, OPT_WORK },
+	{ "headroom", required_argument, NULL, OPT_HEADROOM },
+	{ "pue",      required_argument, NULL, OPT_PUE },
+	{ "region",   required_argument, NULL, OPT_REGION },
+	{ "grid-intensity", required_argument, NULL, OPT_GRID },
+	{ "usd-per-kwh", required_argument, NULL, OPT_USD_KWH },
+	{ "instances", required_argument, NULL, OPT_INSTANCES },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "check",    required_argument, NULL, OPT_CHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,11 +69,25 @@ void cli_usage(FILE *out)
 "                       the name may also follow as the next word\n"
 "  --seed N             seed of the demo's simulation (repeatable runs)\n"
 "\n"
+"Projected savings (against the baseline fleet):\n"
+"  --sla RATE           a throughput target: 1000000/h, 300/s (default: the demo's\n"
+"                       target, else what the baseline serves now)\n"
+"  --work UNITS         a fixed amount of work instead: 450e6, 1.5M\n"
+"  --instances N        with --work, the instance count of every fleet\n"
+"  --headroom PCT       usable share of each instance's throughput (default 100)\n"
+"  --baseline NAME      the fleet the others are compared to\n"
+"  --pue X              data-centre overhead factor on energy (default 1.0)\n"
+"  --region R           AWS region for prices and grid intensity (us-east-1)\n"
+"  --grid-intensity G   gCO2e per kWh, instead of the region's\n"
+"  --usd-per-kwh X      add electricity at this price to the cost\n"
+"\n"
 "Headless:\n"
 "  --once               sample, print the figures once and exit (demo: in simulated\n"
 "                       time, so it returns at once)\n"
 "  --format FMT         json (default), csv or text\n"
 "  --duration S         how long --once samples (default 60s; e.g. 90, 2m)\n"
+"  --check EXPR         fail (exit 1) unless a saving holds, e.g. 'energy_pct<=-50';\n"
+"                       repeatable; implies --once\n"
 "\n"
 "Screen:\n"
 "  --interval S         refresh interval (default 1s; 0.25s to 60s)\n"
@@ -75,7 +102,8 @@ void cli_usage(FILE *out)
 "Keys: q quit, ? help, Tab or 1-9 switch views, p pause, + - refresh interval,\n"
 "t next theme.\n"
 "\n"
-"Exit status: 0 success, 2 bad usage, 128+N after signal N.\n",
+"Exit status: 0 success, 1 a --check failed (or an error), 2 bad usage,\n"
+"128+N after signal N.\n",
 		theme_list());
 }
 
@@ -114,6 +142,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	c->window = 10;
 	c->theme = "dark";
 	c->seed = 1;
+	c->sla_per_hour = c->work_units = c->headroom = c->pue = NAN;
+	c->grid_g_per_kwh = c->usd_per_kwh = NAN;
 
 	opterr = 0;
 	optind = 1;
@@ -162,6 +192,72 @@ int cli_parse(struct cli *c, int argc, char **argv)
 				return bad("--seed: '%s' is not a whole number >= 0%s", arg, "");
 			c->seed_set = true;
 			break;
+		case OPT_SLA: {
+			double ps, plain;
+			if (parse_rate(arg, &ps) < 0) {
+				if (parse_number(arg, &plain) == 0)
+					return bad("--sla: '%s' needs a unit of time, e.g. %s/s", arg, arg);
+				return bad("--sla: '%s' is not a rate such as 1000000/h or 300/s%s", arg, "");
+			}
+			if (!(ps > 0) || ps * 3600 > 1e18)
+				return bad("--sla: '%s' must be more than 0 and at most 1e18/h%s", arg, "");
+			c->sla_per_hour = ps * 3600;
+			break;
+		}
+		case OPT_WORK:
+			if (parse_number(arg, &c->work_units) < 0 || !(c->work_units > 0) || c->work_units > 1e21)
+				return bad("--work: '%s' is not a number of units from 1 to 1e21 (e.g. 450e6)%s", arg, "");
+			break;
+		case OPT_HEADROOM: {
+			char num[32];
+			size_t len = strlen(arg);
+			if (len && arg[len - 1] == '%')
+				len--;
+			if (len == 0 || len >= sizeof num)
+				return bad("--headroom: '%s' is not a percentage from 1 to 100%s", arg, "");
+			memcpy(num, arg, len);
+			num[len] = '\0';
+			double pct;
+			if (parse_number(num, &pct) < 0 || !(pct > 0 && pct <= 100))
+				return bad("--headroom: '%s' is not a percentage from 1 to 100%s", arg, "");
+			c->headroom = pct / 100.0;
+			break;
+		}
+		case OPT_PUE:
+			if (parse_number(arg, &c->pue) < 0 || !(c->pue >= 1 && c->pue <= 10))
+				return bad("--pue: '%s' is not a factor from 1.0 to 10%s", arg, "");
+			break;
+		case OPT_REGION:
+			if (!*arg || strlen(arg) >= 24 || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arg))
+				return bad("--region: '%s' is not a region name such as us-east-1%s", arg, "");
+			c->region = arg;
+			break;
+		case OPT_GRID:
+			if (parse_number(arg, &c->grid_g_per_kwh) < 0 || !(c->grid_g_per_kwh >= 0 && c->grid_g_per_kwh <= 5000))
+				return bad("--grid-intensity: '%s' is not gCO2e/kWh from 0 to 5000%s", arg, "");
+			break;
+		case OPT_USD_KWH:
+			if (parse_number(arg, &c->usd_per_kwh) < 0 || !(c->usd_per_kwh >= 0 && c->usd_per_kwh <= 100))
+				return bad("--usd-per-kwh: '%s' is not a price from 0 to 100%s", arg, "");
+			break;
+		case OPT_INSTANCES:
+			if (parse_u64(arg, &c->instances) < 0 || c->instances < 1 || c->instances > 1000000000)
+				return bad("--instances: '%s' is not a whole number from 1 to 1e9%s", arg, "");
+			break;
+		case OPT_BASELINE:
+			if (!*arg)
+				return bad("--baseline: the fleet name is empty%s%s", "", "");
+			c->baseline = arg;
+			break;
+		case OPT_CHECK: {
+			const char **grown = realloc(c->checks, (c->nchecks + 1) * sizeof *grown);
+			if (!grown)
+				return bad("out of memory%s%s", "", "");
+			c->checks = grown;
+			c->checks[c->nchecks++] = arg;
+			c->once = true;
+			break;
+		}
 		case ':':
 			return bad("%s needs a value%s", argv[optind - 1], "");
 		default:
@@ -170,5 +266,14 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'%s", argv[optind], "");
+	if (!isnan(c->sla_per_hour) && !isnan(c->work_units))
+		return bad("--sla and --work: choose one (a throughput target or a fixed amount of work)%s%s", "", "");
 	return 0;
+}
+
+void cli_free(struct cli *c)
+{
+	free(c->checks);
+	c->checks = NULL;
+	c->nchecks = 0;
 }

@@ -23,11 +23,26 @@ struct cli {
 	bool no_color, ascii;
 	uint64_t seed;
 	bool seed_set;
+
+	/* projection (see core/savings.h); NAN / NULL when not given */
+	double sla_per_hour;        /* --sla */
+	double work_units;          /* --work */
+	double headroom;            /* --headroom, as a fraction */
+	double pue;                 /* --pue */
+	const char *region;         /* --region */
+	double grid_g_per_kwh;      /* --grid-intensity */
+	double usd_per_kwh;         /* --usd-per-kwh */
+	uint64_t instances;         /* --instances, 0 when not given */
+	const char *baseline;       /* --baseline */
+	const char **checks;        /* --check, repeatable (points into argv) */
+	size_t nchecks;
 };
 
 /* Parses argv.  Returns 0, or 2 after printing one line on stderr for a
- * usage error (the exit status the program should return). */
+ * usage error (the exit status the program should return).  --check
+ * expressions are only collected here; main() parses them. */
 int cli_parse(struct cli *c, int argc, char **argv);
+void cli_free(struct cli *c);
 void cli_usage(FILE *out);
 
 #endif

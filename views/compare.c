@@ -54,8 +54,36 @@ static void cell(const struct term *t, WINDOW *w, int y, int x, int width, doubl
 		widget_text(t, w, y, cx + 1, 6, a, word);
 }
 
+/* The projection in one line, for the strip's frame. */
+static void projection_line(char *buf, size_t n, const struct model *m, const struct savings *sv,
+                            const struct savings_config *cfg)
+{
+	buf[0] = '\0';
+	if (!sv || !cfg || !sv->ok)
+		return;
+	for (size_t i = 0; i < sv->n && i < m->nfleets; i++) {
+		if ((int)i == sv->baseline || sv->fleet[i].error)
+			continue;
+		char at[48], e[24], c[24];
+		if (cfg->p.mode == PROJ_SLA)
+			fmt_si(at, sizeof at, sv->target_per_hour, 0, NULL, false);
+		else
+			fmt_si(at, sizeof at, cfg->p.work_units, 0, NULL, false);
+		fmt_pct(e, sizeof e, sv->saving[i].energy_pct, 0);
+		fmt_pct(c, sizeof c, sv->saving[i].cost_pct, 0);
+		if (cfg->p.mode == PROJ_SLA)
+			snprintf(buf, n, "at %s/h: %.0f vs %.0f instances, energy %s, cost %s", at,
+			         sv->fleet[i].instances, sv->fleet[sv->baseline].instances, e, c);
+		else
+			snprintf(buf, n, "%s of work: %.2f h vs %.2f h, energy %s, cost %s", at,
+			         sv->fleet[i].hours, sv->fleet[sv->baseline].hours, e, c);
+		return;
+	}
+}
+
 void compare_draw(const struct term *t, WINDOW *w, const struct model *m,
-                  const struct fleet_stats *st, size_t nstats, int rows)
+                  const struct fleet_stats *st, size_t nstats, int rows,
+                  const struct savings *sv, const struct savings_config *cfg)
 {
 	int h, wd;
 	getmaxyx(w, h, wd);
@@ -72,7 +100,11 @@ void compare_draw(const struct term *t, WINDOW *w, const struct model *m,
 	static const char *const tiny[CMP__COUNT] = { "throughput", "energy", "cost" };
 	fmt_sanitize(bname, sizeof bname, bf->name, t->utf8);
 	snprintf(title, sizeof title, "Candidate %s baseline (%s)", t->utf8 ? "\u00f7" : "/", bname);
-	widget_box(t, w, term_attr(t, THEME_BORDER), title, term_attr(t, THEME_PANEL_TITLE), NULL, 0);
+	char proj[192];
+	projection_line(proj, sizeof proj, m, sv, cfg);
+	widget_box(t, w, term_attr(t, THEME_BORDER), title, term_attr(t, THEME_PANEL_TITLE),
+	           proj[0] && widget_width(t, proj) + widget_width(t, title) + 8 <= wd ? proj : NULL,
+	           term_attr(t, THEME_GOOD));
 
 	char unit[64];
 	fmt_sanitize(unit, sizeof unit, bf->unit, t->utf8);

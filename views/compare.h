@@ -9,11 +9,15 @@
 #include <stddef.h>
 
 #include "core/model.h"
+#include "core/savings.h"
 #include "tui/term.h"
 
 /* Draws the strip into the whole window `w` (border included).  st[i] are
- * the figures of m->fleets[i], for i < nstats; `rows` candidates fit. */
+ * the figures of m->fleets[i], for i < nstats; `rows` candidates fit.  With
+ * a projection (sv may be NULL), its headline for the first candidate goes
+ * on the frame: "at 1M/h: 6 vs 33 instances, energy -92%, cost -91%". */
 void compare_draw(const struct term *t, WINDOW *w, const struct model *m,
-                  const struct fleet_stats *st, size_t nstats, int rows);
+                  const struct fleet_stats *st, size_t nstats, int rows,
+                  const struct savings *sv, const struct savings_config *cfg);
 
 #endif

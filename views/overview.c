@@ -465,7 +465,7 @@ static void overview_draw(void *st, const struct view_ctx *c)
 		if (o->panel[i].w)
 			draw_panel(o, c, o->panel[i].w, m->fleets[i], &o->st[i]);
 	if (o->compare.w)
-		compare_draw(t, o->compare.w, m, o->st, o->nstats, L->compare_rows);
+		compare_draw(t, o->compare.w, m, o->st, o->nstats, L->compare_rows, c->sv, c->cfg);
 }
 
 static size_t overview_status(void *st, char *buf, size_t n)

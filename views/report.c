@@ -89,8 +89,90 @@ static cJSON *fleet_json(const struct fleet *f, const struct fleet_stats *st)
 	return o;
 }
 
-static char *render_json(const struct model *m, const struct fleet_stats *st, double window)
+static cJSON *range_json(const struct proj_range *r)
 {
+	cJSON *a = cJSON_CreateArray();
+	cJSON_AddItemToArray(a, num(round_sig(r->lo, 4)));
+	cJSON_AddItemToArray(a, num(round_sig(r->hi, 4)));
+	return a;
+}
+
+static const char *target_source(const struct savings_config *c)
+{
+	return c->p.mode == PROJ_WORK ? "given" : c->target_auto ? "baseline throughput" : "given";
+}
+
+static cJSON *projection_json(const struct model *m, const struct savings *sv, const struct savings_config *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool sla = c->p.mode == PROJ_SLA;
+	cJSON_AddStringToObject(o, "mode", sla ? "sla" : "work");
+	if (sla)
+		cJSON_AddItemToObject(o, "target_per_hour", num(round_sig(sv->target_per_hour, 6)));
+	else
+		cJSON_AddItemToObject(o, "work_units", num(c->p.work_units));
+	cJSON_AddStringToObject(o, "target_source", target_source(c));
+	cJSON_AddNumberToObject(o, "headroom_pct", round_sig(c->p.headroom * 100, 6));
+	cJSON_AddNumberToObject(o, "pue", c->p.pue);
+	cJSON_AddStringToObject(o, "region", c->region);
+	cJSON_AddItemToObject(o, "grid_g_per_kwh", num(c->p.grid_g_per_kwh));
+	cJSON_AddStringToObject(o, "grid_source", c->grid_source);
+	cJSON_AddItemToObject(o, "usd_per_kwh", num(c->p.usd_per_kwh));
+	if (sv->baseline >= 0 && (size_t)sv->baseline < m->nfleets)
+		cJSON_AddStringToObject(o, "baseline", m->fleets[sv->baseline]->name);
+	else
+		cJSON_AddNullToObject(o, "baseline");
+	if (sv->ok)
+		cJSON_AddNullToObject(o, "error");
+	else
+		cJSON_AddStringToObject(o, "error", sv->error);
+
+	cJSON *fl = cJSON_AddArrayToObject(o, "fleets");
+	cJSON *sa = cJSON_AddArrayToObject(o, "savings");
+	for (size_t i = 0; sv->ok && i < sv->n && i < m->nfleets; i++) {
+		const struct proj_fleet *pf = &sv->fleet[i];
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "name", m->fleets[i]->name);
+		cJSON_AddItemToObject(f, "instances_needed", num(pf->instances));
+		cJSON_AddItemToObject(f, "hours", num(round_sig(pf->hours, 6)));
+		cJSON_AddItemToObject(f, "power_w", num(round_sig(pf->power_w, 6)));
+		cJSON_AddItemToObject(f, "energy_kwh", num(round_sig(pf->energy_kwh, 6)));
+		cJSON_AddItemToObject(f, "usd", num(round_sig(pf->usd, 6)));
+		cJSON_AddItemToObject(f, "usd_per_million", num(round_sig(pf->usd_per_million, 6)));
+		cJSON_AddItemToObject(f, "co2_kg", num(round_sig(pf->co2_kg, 6)));
+		if (pf->error)
+			cJSON_AddStringToObject(f, "error", pf->error);
+		else
+			cJSON_AddNullToObject(f, "error");
+		if (pf->note)
+			cJSON_AddStringToObject(f, "note", pf->note);
+		cJSON_AddItemToArray(fl, f);
+
+		if ((int)i == sv->baseline)
+			continue;
+		const struct proj_saving *ps = &sv->saving[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "fleet", m->fleets[i]->name);
+		cJSON_AddItemToObject(x, "instances_pct", num(round_sig(ps->instances_pct, 4)));
+		cJSON_AddItemToObject(x, "energy_pct", num(round_sig(ps->energy_pct, 4)));
+		cJSON_AddItemToObject(x, "cost_pct", num(round_sig(ps->cost_pct, 4)));
+		cJSON_AddItemToObject(x, "co2_pct", num(round_sig(ps->co2_pct, 4)));
+		cJSON_AddItemToObject(x, "time_pct", num(round_sig(ps->time_pct, 4)));
+		cJSON *r = cJSON_AddObjectToObject(x, "ranges");
+		cJSON_AddItemToObject(r, "instances_pct", range_json(&ps->r_instances));
+		cJSON_AddItemToObject(r, "energy_pct", range_json(&ps->r_energy));
+		cJSON_AddItemToObject(r, "cost_pct", range_json(&ps->r_cost));
+		cJSON_AddItemToObject(r, "co2_pct", range_json(&ps->r_co2));
+		cJSON_AddItemToObject(r, "time_pct", range_json(&ps->r_time));
+		cJSON_AddItemToArray(sa, x);
+	}
+	return o;
+}
+
+static char *render_json(const struct report_ctx *ctx, const struct fleet_stats *st)
+{
+	const struct model *m = ctx->m;
+	double window = ctx->window;
 	cJSON *root = cJSON_CreateObject();
 	if (!root)
 		return NULL;
@@ -119,6 +201,8 @@ static char *render_json(const struct model *m, const struct fleet_stats *st, do
 		cJSON_AddItemToObject(c, "cost_per_unit_x", num(round_sig(r.usd_per_unit, 4)));
 		cJSON_AddItemToArray(cmp, c);
 	}
+	if (ctx->sv && ctx->cfg)
+		cJSON_AddItemToObject(root, "projection", projection_json(m, ctx->sv, ctx->cfg));
 	char *out = cJSON_Print(root);
 	cJSON_Delete(root);
 	return out;
@@ -181,12 +265,20 @@ static void csv_str(struct sbuf *b, const char *s, bool first)
 	}
 }
 
-static void render_csv(struct sbuf *b, const struct model *m, const struct fleet_stats *st)
+static void render_csv(struct sbuf *b, const struct report_ctx *ctx, const struct fleet_stats *st)
 {
+	const struct model *m = ctx->m;
+	const struct savings *sv = ctx->sv && ctx->cfg ? ctx->sv : NULL;
 	sb_printf(b, "fleet,instance_type,instances,baseline,unit,throughput_per_instance,"
 	             "throughput_total,throughput_provenance,power_w_per_instance,power_w_total,"
 	             "power_provenance,utilization_pct,usd_per_hour,joules_per_unit,units_per_kwh,"
-	             "usd_per_million,demo\n");
+	             "usd_per_million,demo");
+	if (sv)
+		sb_printf(b, ",proj_mode,proj_target_per_hour,proj_work_units,proj_instances,proj_hours,"
+		             "proj_energy_kwh,proj_usd,proj_usd_per_million,proj_co2_kg,instances_pct,"
+		             "energy_pct,energy_pct_lo,energy_pct_hi,cost_pct,cost_pct_lo,cost_pct_hi,"
+		             "co2_pct,time_pct,proj_error");
+	sb_printf(b, "\n");
 	for (size_t i = 0; i < m->nfleets; i++) {
 		const struct fleet *f = m->fleets[i];
 		const struct fleet_stats *s = &st[i];
@@ -205,12 +297,108 @@ static void render_csv(struct sbuf *b, const struct model *m, const struct fleet
 		csv_num(b, s->joules_per_unit);
 		csv_num(b, s->units_per_kwh);
 		csv_num(b, s->usd_per_million);
-		sb_printf(b, ",%s\n", m->demo ? "true" : "false");
+		sb_printf(b, ",%s", m->demo ? "true" : "false");
+		if (sv) {
+			bool sla = ctx->cfg->p.mode == PROJ_SLA;
+			bool have = sv->ok && i < sv->n;
+			const struct proj_fleet *pf = have ? &sv->fleet[i] : NULL;
+			const struct proj_saving *ps = have ? &sv->saving[i] : NULL;
+			sb_printf(b, ",%s", sla ? "sla" : "work");
+			csv_num(b, sla ? sv->target_per_hour : NAN);
+			csv_num(b, sla ? NAN : ctx->cfg->p.work_units);
+			double v[] = {
+				pf ? pf->instances : NAN, pf ? pf->hours : NAN, pf ? pf->energy_kwh : NAN,
+				pf ? pf->usd : NAN, pf ? pf->usd_per_million : NAN, pf ? pf->co2_kg : NAN,
+				ps ? ps->instances_pct : NAN, ps ? ps->energy_pct : NAN,
+				ps ? ps->r_energy.lo : NAN, ps ? ps->r_energy.hi : NAN,
+				ps ? ps->cost_pct : NAN, ps ? ps->r_cost.lo : NAN, ps ? ps->r_cost.hi : NAN,
+				ps ? ps->co2_pct : NAN, ps ? ps->time_pct : NAN,
+			};
+			for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+				csv_num(b, v[k]);
+			csv_str(b, !sv->ok ? sv->error : pf && pf->error ? pf->error : "", false);
+		}
+		sb_printf(b, "\n");
 	}
 }
 
-static void render_text(struct sbuf *b, const struct model *m, const struct fleet_stats *st, double window)
+static void text_projection(struct sbuf *b, const struct model *m, const struct savings *sv,
+                            const struct savings_config *c)
 {
+	char v[8][48];
+	bool sla = c->p.mode == PROJ_SLA;
+	if (sla) {
+		fmt_grouped(v[0], sizeof v[0], sv->target_per_hour, 0, 0);
+		sb_printf(b, "\nProjection: %s %s per hour (%s)", v[0],
+		          m->nfleets && m->fleets[0]->unit ? m->fleets[0]->unit : "units", target_source(c));
+		if (c->p.headroom < 1)
+			sb_printf(b, ", %.0f%% headroom", c->p.headroom * 100);
+	} else {
+		fmt_si(v[0], sizeof v[0], c->p.work_units, 0, NULL, false);
+		sb_printf(b, "\nProjection: %s %s of fixed work", v[0],
+		          m->nfleets && m->fleets[0]->unit ? m->fleets[0]->unit : "units");
+	}
+	sb_printf(b, "; PUE %.2f; %s grid ", c->p.pue, c->region);
+	if (isfinite(c->p.grid_g_per_kwh))
+		sb_printf(b, "%.0f gCO2e/kWh\n", c->p.grid_g_per_kwh);
+	else
+		sb_printf(b, "intensity unknown\n");
+	if (!sv->ok) {
+		sb_printf(b, "  no projection: %s\n", sv->error);
+		return;
+	}
+	sb_printf(b, "  %-14s %9s %9s %11s %11s %12s %10s\n", "fleet", "instances", sla ? "" : "hours",
+	          sla ? "kWh/h" : "kWh", sla ? "USD/h" : "USD", "USD/million", sla ? "kgCO2e/h" : "kgCO2e");
+	for (size_t i = 0; i < sv->n && i < m->nfleets; i++) {
+		const struct proj_fleet *pf = &sv->fleet[i];
+		char name[64];
+		fmt_sanitize(name, sizeof name, m->fleets[i]->name, false);
+		if (pf->error) {
+			sb_printf(b, "  %-14.14s %s\n", name, pf->error);
+			continue;
+		}
+		fmt_grouped(v[0], sizeof v[0], pf->instances, 0, 0);
+		if (sla)
+			snprintf(v[1], sizeof v[1], "%s", "");
+		else
+			snprintf(v[1], sizeof v[1], "%.2f", pf->hours);
+		fmt_grouped(v[2], sizeof v[2], pf->energy_kwh, pf->energy_kwh < 100 ? 2 : 0, 0);
+		fmt_usd(v[3], sizeof v[3], pf->usd, 0);
+		fmt_usd(v[4], sizeof v[4], pf->usd_per_million, 0);
+		fmt_grouped(v[5], sizeof v[5], pf->co2_kg, pf->co2_kg < 100 ? 2 : 0, 0);
+		sb_printf(b, "  %-14.14s %9s %9s %11s %11s %12s %10s\n", name, v[0], v[1], v[2], v[3], v[4], v[5]);
+	}
+	for (size_t i = 0; i < sv->n && i < m->nfleets; i++) {
+		if ((int)i == sv->baseline || sv->fleet[i].error)
+			continue;
+		const struct proj_saving *ps = &sv->saving[i];
+		struct { const char *what; double pct; const struct proj_range *r; } row[] = {
+			{ "instances", ps->instances_pct, &ps->r_instances },
+			{ "energy", ps->energy_pct, &ps->r_energy },
+			{ "cost", ps->cost_pct, &ps->r_cost },
+			{ "CO2", ps->co2_pct, &ps->r_co2 },
+			{ "time", ps->time_pct, &ps->r_time },
+		};
+		sb_printf(b, "  %s vs %s:", m->fleets[i]->name, m->fleets[sv->baseline]->name);
+		for (size_t k = 0; k < sizeof row / sizeof row[0]; k++) {
+			if (!sla || k != 4) {
+				fmt_pct(v[0], sizeof v[0], row[k].pct, 0);
+				fmt_pct(v[1], sizeof v[1], row[k].r->lo, 0);
+				fmt_pct(v[2], sizeof v[2], row[k].r->hi, 0);
+				if (isfinite(row[k].r->lo) && row[k].r->hi - row[k].r->lo >= 0.5)
+					sb_printf(b, "%s %s %s (%s to %s)", k ? "," : "", row[k].what, v[0], v[1], v[2]);
+				else
+					sb_printf(b, "%s %s %s", k ? "," : "", row[k].what, v[0]);
+			}
+		}
+		sb_printf(b, "\n");
+	}
+}
+
+static void render_text(struct sbuf *b, const struct report_ctx *ctx, const struct fleet_stats *st)
+{
+	const struct model *m = ctx->m;
+	double window = ctx->window;
 	char v1[48], v2[48], v3[48], unit[80];
 	sb_printf(b, "perwatt%s%s%s  (figures over the last %.0f s)\n", m->demo ? " DEMO" : "",
 	          m->title ? ": " : "", m->title ? m->title : "", window);
@@ -253,25 +441,28 @@ static void render_text(struct sbuf *b, const struct model *m, const struct flee
 		sb_printf(b, "\n%s vs %s: throughput per instance %s, energy per unit %s, cost per unit %s\n",
 		          m->fleets[i]->name, m->fleets[base]->name, v1, v2, v3);
 	}
+	if (ctx->sv && ctx->cfg)
+		text_projection(b, m, ctx->sv, ctx->cfg);
 }
 
-char *report_render(const struct model *m, double now, double window, enum report_format fmt)
+char *report_render(const struct report_ctx *ctx, enum report_format fmt)
 {
+	const struct model *m = ctx->m;
 	struct fleet_stats *st = calloc(m->nfleets ? m->nfleets : 1, sizeof *st);
 	if (!st)
 		return NULL;
 	for (size_t i = 0; i < m->nfleets; i++)
-		fleet_derive(m->fleets[i], now, window, &st[i]);
+		fleet_derive(m->fleets[i], ctx->now, ctx->window, &st[i]);
 
 	char *out = NULL;
 	if (fmt == REPORT_JSON) {
-		out = render_json(m, st, window);
+		out = render_json(ctx, st);
 	} else {
 		struct sbuf b = { 0 };
 		if (fmt == REPORT_CSV)
-			render_csv(&b, m, st);
+			render_csv(&b, ctx, st);
 		else
-			render_text(&b, m, st, window);
+			render_text(&b, ctx, st);
 		if (b.oom)
 			free(b.s);
 		else
@@ -281,9 +472,9 @@ char *report_render(const struct model *m, double now, double window, enum repor
 	return out;
 }
 
-int report_write(FILE *out, const struct model *m, double now, double window, enum report_format fmt)
+int report_write(FILE *out, const struct report_ctx *ctx, enum report_format fmt)
 {
-	char *s = report_render(m, now, window, fmt);
+	char *s = report_render(ctx, fmt);
 	if (!s) {
 		errno = ENOMEM;
 		return -1;

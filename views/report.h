@@ -11,16 +11,26 @@
 #include <stdio.h>
 
 #include "core/model.h"
+#include "core/savings.h"
 
 enum report_format { REPORT_JSON, REPORT_CSV, REPORT_TEXT };
 
 /* "json", "csv", "text" -> format; -1 when unknown. */
 int report_format_parse(const char *name);
 
+/* What a report covers: the model over `window` seconds ending at `now`,
+ * and, when sv is not NULL, the projection computed with cfg. */
+struct report_ctx {
+	const struct model *m;
+	double now, window;
+	const struct savings *sv;
+	const struct savings_config *cfg;
+};
+
 /* The report as a newly allocated string (caller frees), NULL when out of memory. */
-char *report_render(const struct model *m, double now, double window, enum report_format fmt);
+char *report_render(const struct report_ctx *ctx, enum report_format fmt);
 
 /* Writes the report to out; 0 on success, -1 on error (errno set). */
-int report_write(FILE *out, const struct model *m, double now, double window, enum report_format fmt);
+int report_write(FILE *out, const struct report_ctx *ctx, enum report_format fmt);
 
 #endif

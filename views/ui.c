@@ -44,6 +44,9 @@ struct ui {
 	double msg_until;
 	const char *hint;
 	double hint_until;
+	struct savings_config *cfg;
+	struct savings sv;
+	char region[24];            /* the region the table prices were taken for */
 };
 
 /* ---- loop hooks: sources and model ----------------------------------------- */
@@ -222,6 +225,14 @@ static void ui_draw(void *ctx, double now, bool full)
 	struct ui *u = ctx;
 	(void)now;
 	term_frame_begin(&u->term, full);
+	if (u->cfg) {
+		/* the savings view may have changed the region: prices follow */
+		if (strcmp(u->region, u->cfg->region) != 0 && u->cfg->tables) {
+			model_apply_tables(u->m, u->cfg->tables, u->cfg->region);
+			snprintf(u->region, sizeof u->region, "%s", u->cfg->region);
+		}
+		savings_compute(&u->sv, u->m, u->cfg, u->shown_at, u->window);
+	}
 
 	struct view_ctx c = {
 		.m = u->m,
@@ -232,6 +243,8 @@ static void ui_draw(void *ctx, double now, bool full)
 		.cols = COLS,
 		.rows = LINES,
 		.body = frame_body(LINES, COLS),
+		.sv = u->cfg ? &u->sv : NULL,
+		.cfg = u->cfg,
 	};
 	view_table[u->base]->draw(u->state[u->base], &c);
 	if (u->view != u->base)
@@ -264,6 +277,14 @@ int ui_run(struct model *m, struct source_set *sources, const struct ui_options 
 	u.interval = opt->interval >= 0.25 && opt->interval <= 60 ? opt->interval : 1;
 	u.window = opt->window > 0 ? opt->window : UI_DEFAULT_WINDOW;
 	u.nviews = view_count < UI_MAX_VIEWS ? view_count : UI_MAX_VIEWS;
+	if (opt->savings) {
+		if (savings_alloc(&u.sv, m->nfleets) < 0) {
+			fprintf(stderr, "perwatt: out of memory\n");
+			return 1;
+		}
+		u.cfg = opt->savings;
+		snprintf(u.region, sizeof u.region, "%s", u.cfg->region);
+	}
 
 	/* Figures are formatted with printf: keep the decimal point a point
 	 * whatever LC_NUMERIC the user has (a comma would read as thousands). */
@@ -282,6 +303,7 @@ int ui_run(struct model *m, struct source_set *sources, const struct ui_options 
 	};
 	if (loop_init(&u.loop, &u.term, &hooks, u.interval) < 0) {
 		perror("perwatt: signals");
+		savings_free(&u.sv);
 		return 1;
 	}
 	int theme = theme_find(opt->theme ? opt->theme : "dark");
@@ -289,6 +311,7 @@ int ui_run(struct model *m, struct source_set *sources, const struct ui_options 
 	char err[256];
 	if (term_open(&u.term, &to, err, sizeof err) < 0) {
 		loop_fini(&u.loop);
+		savings_free(&u.sv);
 		fprintf(stderr, "perwatt: %s\n", err);
 		return 1;
 	}
@@ -313,6 +336,7 @@ int ui_run(struct model *m, struct source_set *sources, const struct ui_options 
 			view_table[i]->close(u.state[i]);
 	frame_free(&u.frame);
 	term_close(&u.term);
+	savings_free(&u.sv);
 	loop_fini(&u.loop);
 	if (rc < 0) {
 		fprintf(stderr, "perwatt: out of memory\n");

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "core/model.h"
+#include "core/savings.h"
 #include "fetch/source.h"
 
 struct ui_options {
@@ -28,6 +29,7 @@ struct ui_options {
 	bool ascii;             /* force ASCII (also when the locale is not UTF-8) */
 	bool no_color;          /* --no-color or NO_COLOR set */
 	const char *hint;       /* one line shown at the bottom at start, or NULL */
+	struct savings_config *savings; /* projection settings (changed live), or NULL */
 };
 
 /* Returns the process exit status: 0 after q; 128+signal after SIGTERM (143),

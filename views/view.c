@@ -6,11 +6,13 @@
 
 #include "views/help.h"
 #include "views/overview.h"
+#include "views/savings.h"
 #include "views/view.h"
 
 /* The order here is the order of Tab and of the digit keys. */
 const struct view_ops *const view_table[] = {
 	&overview_view,
+	&savings_view,
 	&help_view,
 };
 const int view_count = (int)(sizeof view_table / sizeof view_table[0]);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "core/model.h"
+#include "core/savings.h"
 #include "tui/term.h"
 #include "views/layout.h"
 
@@ -34,6 +35,8 @@ struct view_ctx {
 	bool full;              /* the whole screen is being repainted */
 	int cols, rows;         /* screen size */
 	struct layout_rect body;    /* between the header and the footer */
+	const struct savings *sv;   /* the projection for this frame, or NULL */
+	struct savings_config *cfg; /* its settings (the savings view's keys change them) */
 };
 
 struct view_ops {

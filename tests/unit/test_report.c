@@ -39,11 +39,17 @@ static struct model *two_fleets(void)
 	return m;
 }
 
+static char *render(const struct model *m, enum report_format fmt)
+{
+	struct report_ctx ctx = { m, 9, 10, NULL, NULL };
+	return report_render(&ctx, fmt);
+}
+
 static void json_schema(void **state)
 {
 	(void)state;
 	struct model *m = two_fleets();
-	char *s = report_render(m, 9, 10, REPORT_JSON);
+	char *s = render(m, REPORT_JSON);
 	assert_non_null(s);
 	/* no value is NaN or infinite ("provenance" contains "nan": look at values) */
 	assert_null(strstr(s, ":\tnan"));
@@ -96,7 +102,7 @@ static void csv_quotes_and_blanks(void **state)
 {
 	(void)state;
 	struct model *m = two_fleets();
-	char *s = report_render(m, 9, 10, REPORT_CSV);
+	char *s = render(m, REPORT_CSV);
 	assert_non_null(s);
 	assert_true(strncmp(s, "fleet,instance_type,instances,", 30) == 0);
 	assert_non_null(strstr(s, "\ngpu,g4dn.2xlarge,2,true,inferences,8.6,17.2,measured,250,500,"));
@@ -115,7 +121,7 @@ static void text_is_readable(void **state)
 	(void)state;
 	struct model *m = two_fleets();
 	m->demo = true;
-	char *s = report_render(m, 9, 10, REPORT_TEXT);
+	char *s = render(m, REPORT_TEXT);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "perwatt DEMO"));
 	assert_non_null(strstr(s, "gpu (baseline)  g4dn.2xlarge x 2"));
