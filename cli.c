@@ -16,7 +16,7 @@ enum {
 	OPT_DEMO = 0x100, OPT_ONCE, OPT_FORMAT, OPT_DURATION, OPT_INTERVAL, OPT_THEME,
 	OPT_NO_COLOR, OPT_ASCII, OPT_SEED, OPT_WINDOW,
 	OPT_SLA, OPT_WORK, OPT_HEADROOM, OPT_PUE, OPT_REGION, OPT_GRID, OPT_USD_KWH,
-	OPT_INSTANCES, OPT_BASELINE, OPT_CHECK,
+	OPT_INSTANCES, OPT_BASELINE, OPT_CHECK, OPT_CONFIG, OPT_FLEET, OPT_CHECK_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +42,9 @@ static const struct option long_opts[] = {
 	{ "instances", required_argument, NULL, OPT_INSTANCES },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "check",    required_argument, NULL, OPT_CHECK },
+	{ "config",   required_argument, NULL, OPT_CONFIG },
+	{ "fleet",    required_argument, NULL, OPT_FLEET },
+	{ "check-config", no_argument,   NULL, OPT_CHECK_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,9 +65,18 @@ void cli_usage(FILE *out)
 "Usage: perwatt [OPTION]...\n"
 "Live throughput, power and cost of fleets side by side, and what migrating saves.\n"
 "\n"
-"With no options perwatt starts the built-in inference demo.\n"
+"With no options and no config file perwatt starts the built-in inference demo.\n"
 "\n"
 "Sources:\n"
+"  --fleet SPEC         a fleet to watch (repeatable):\n"
+"                         NAME=PRESET:URL[,URL...][;type=TYPE]   presets: dcgm, node,\n"
+"                           neuron, scaphandre, kepler\n"
+"                         NAME=scrape:URL[,URL...];throughput=METRIC{MATCHERS};\n"
+"                           power=METRIC{MATCHERS}[;unit=inferences][;type=TYPE]\n"
+"                         NAME=promql:SERVER_URL;throughput=EXPR;power=EXPR[;...]\n"
+"  --config FILE        fleets and settings from an INI file (default:\n"
+"                       $XDG_CONFIG_HOME/perwatt/perwatt.ini when it exists)\n"
+"  --check-config       check the configuration, print the resolved fleets, exit\n"
 "  --demo[=NAME]        the built-in demo scenario: inference (default) or training;\n"
 "                       the name may also follow as the next word\n"
 "  --seed N             seed of the demo's simulation (repeatable runs)\n"
@@ -85,7 +97,8 @@ void cli_usage(FILE *out)
 "  --once               sample, print the figures once and exit (demo: in simulated\n"
 "                       time, so it returns at once)\n"
 "  --format FMT         json (default), csv or text\n"
-"  --duration S         how long --once samples (default 60s; e.g. 90, 2m)\n"
+"  --duration S         how long --once samples (demo: 60s of simulated time;\n"
+"                       live sources: long enough for two polls, e.g. 3s)\n"
 "  --check EXPR         fail (exit 1) unless a saving holds, e.g. 'energy_pct<=-50';\n"
 "                       repeatable; implies --once\n"
 "\n"
@@ -102,7 +115,8 @@ void cli_usage(FILE *out)
 "Keys: q quit, ? help, Tab or 1-9 switch views, p pause, + - refresh interval,\n"
 "t next theme.\n"
 "\n"
-"Exit status: 0 success, 1 a --check failed (or an error), 2 bad usage,\n"
+"Exit status: 0 success, 1 a --check failed (or an error), 2 bad usage or\n"
+"configuration, 3 with --once when every source of every fleet failed,\n"
 "128+N after signal N.\n",
 		theme_list());
 }
@@ -171,19 +185,23 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		case OPT_DURATION:
 			if (duration_in("--duration", arg, 1, 48 * 3600, &c->duration))
 				return 2;
+			c->duration_set = true;
 			break;
 		case OPT_INTERVAL:
 			if (duration_in("--interval", arg, 0.25, 60, &c->interval))
 				return 2;
+			c->interval_set = true;
 			break;
 		case OPT_WINDOW:
 			if (duration_in("--window", arg, 1, 48 * 3600, &c->window))
 				return 2;
+			c->window_set = true;
 			break;
 		case OPT_THEME:
 			if (theme_find(arg) < 0)
 				return bad("--theme: unknown theme '%s' (try: %s)", arg, theme_list());
 			c->theme = arg;
+			c->theme_set = true;
 			break;
 		case OPT_NO_COLOR: c->no_color = true; break;
 		case OPT_ASCII: c->ascii = true; break;
@@ -258,6 +276,22 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			c->once = true;
 			break;
 		}
+		case OPT_CONFIG:
+			if (!*arg)
+				return bad("--config: the file name is empty%s%s", "", "");
+			c->config = arg;
+			break;
+		case OPT_FLEET: {
+			const char **grown = realloc(c->fleets, (c->nfleets + 1) * sizeof *grown);
+			if (!grown)
+				return bad("out of memory%s%s", "", "");
+			c->fleets = grown;
+			c->fleets[c->nfleets++] = arg;
+			break;
+		}
+		case OPT_CHECK_CONFIG:
+			c->check_config = true;
+			break;
 		case ':':
 			return bad("%s needs a value%s", argv[optind - 1], "");
 		default:
@@ -266,6 +300,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'%s", argv[optind], "");
+	if (c->demo && (c->config || c->nfleets))
+		return bad("--demo and --fleet/--config: choose the demo or real fleets%s%s", "", "");
 	if (!isnan(c->sla_per_hour) && !isnan(c->work_units))
 		return bad("--sla and --work: choose one (a throughput target or a fixed amount of work)%s%s", "", "");
 	return 0;
@@ -276,4 +312,7 @@ void cli_free(struct cli *c)
 	free(c->checks);
 	c->checks = NULL;
 	c->nchecks = 0;
+	free(c->fleets);
+	c->fleets = NULL;
+	c->nfleets = 0;
 }

@@ -36,6 +36,14 @@ struct cli {
 	const char *baseline;       /* --baseline */
 	const char **checks;        /* --check, repeatable (points into argv) */
 	size_t nchecks;
+
+	/* live sources */
+	const char *config;         /* --config FILE */
+	const char **fleets;        /* --fleet SPEC, repeatable (points into argv) */
+	size_t nfleets;
+	bool check_config;          /* --check-config */
+	bool duration_set;          /* --duration was given */
+	bool interval_set, window_set, theme_set;
 };
 
 /* Parses argv.  Returns 0, or 2 after printing one line on stderr for a

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,24 +15,32 @@
 
 #include "cli.h"
 #include "core/check.h"
+#include "core/fleetcfg.h"
 #include "core/model.h"
 #include "core/savings.h"
 #include "core/scenario.h"
 #include "core/tables.h"
 #include "fetch/demo.h"
+#include "fetch/drive.h"
+#include "fetch/http.h"
+#include "fetch/presets.h"
+#include "fetch/promql.h"
+#include "fetch/scrape.h"
 #include "fetch/source.h"
 #include "views/report.h"
 #include "views/ui.h"
 
-/* The projection settings: the command line over the scenario's defaults. */
-static void projection_setup(struct savings_config *sc, const struct cli *c, const struct scenario *scen)
+/* The projection settings: the command line over the config file's
+ * [dashboard] and the scenario's defaults. */
+static void projection_setup(struct savings_config *sc, const struct cli *c, const struct scenario *scen,
+                             const struct dash_cfg *dc)
 {
 	if (!isnan(c->grid_g_per_kwh)) {
 		sc->grid_override = true;
 		sc->p.grid_g_per_kwh = c->grid_g_per_kwh;
 		snprintf(sc->grid_source, sizeof sc->grid_source, "--grid-intensity");
 	}
-	savings_set_region(sc, c->region ? c->region : "us-east-1");
+	savings_set_region(sc, c->region ? c->region : dc->region ? dc->region : "us-east-1");
 	if (!isnan(c->sla_per_hour)) {
 		sc->p.mode = PROJ_SLA;
 		sc->p.target_per_hour = c->sla_per_hour;
@@ -39,6 +48,13 @@ static void projection_setup(struct savings_config *sc, const struct cli *c, con
 	} else if (!isnan(c->work_units)) {
 		sc->p.mode = PROJ_WORK;
 		sc->p.work_units = c->work_units;
+	} else if (!isnan(dc->sla_per_hour)) {
+		sc->p.mode = PROJ_SLA;
+		sc->p.target_per_hour = dc->sla_per_hour;
+		sc->target_auto = false;
+	} else if (!isnan(dc->work_units)) {
+		sc->p.mode = PROJ_WORK;
+		sc->p.work_units = dc->work_units;
 	} else if (scen && scen->sla_per_hour > 0) {
 		sc->p.mode = PROJ_SLA;
 		sc->p.target_per_hour = scen->sla_per_hour;
@@ -54,33 +70,73 @@ static void projection_setup(struct savings_config *sc, const struct cli *c, con
 	if (!isnan(c->usd_per_kwh))
 		sc->p.usd_per_kwh = c->usd_per_kwh;
 	sc->p.instances = (size_t)c->instances;
-	sc->baseline_name = c->baseline;
+	sc->baseline_name = c->baseline ? c->baseline : dc->baseline;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* True when no source of any fleet has ever succeeded: exit status 3. */
+static bool all_failed(const struct model *m)
+{
+	size_t records = 0;
+	for (size_t i = 0; i < m->nfleets; i++)
+		for (size_t k = 0; k < m->fleets[i]->nhealth; k++) {
+			records++;
+			if (m->fleets[i]->health[k]->last_ok >= 0)
+				return false;
+		}
+	return records > 0;
 }
 
 /* --once over simulated time: the demo's warm-up, then `duration` seconds
- * of steady state, one model tick per second; the report covers the latter.
- * Returns the exit status: 1 when a --check failed or the report could not
- * be written. */
-static int run_once_simulated(struct model *m, struct source_set *set, const struct cli *c,
-                              const struct savings_config *sc, const struct check *checks)
+ * of steady state, one model tick per second; the report covers the latter. */
+static double sample_simulated(struct model *m, struct source_set *set, double duration)
 {
-	double t0 = 0, end = t0 + DEMO_WARMUP + c->duration;
+	double t0 = 0, end = t0 + DEMO_WARMUP + duration;
 	source_set_start(set, t0);
 	for (double t = t0; t <= end; t += 1) {
 		source_set_tick(set, t);
 		model_tick(m, t);
 	}
+	return end;
+}
+
+/* --once with live sources: poll them for `duration` seconds of real time
+ * (SIGINT or SIGTERM cut it short and report what came). */
+static double sample_live(struct model *m, struct source_set *set, double duration)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	double start = clock_now();
+	source_set_start(set, start);
+	if (drive_until(set, m, start + duration, &stop_signal) < 0)
+		fprintf(stderr, "perwatt: poll: %s\n", strerror(errno));
+	return clock_now();
+}
+
+/* The report and the checks after sampling.  Returns the exit status: 1
+ * when a --check failed or the report could not be written. */
+static int report_once(struct model *m, const struct cli *c, const struct savings_config *sc,
+                       const struct check *checks, double end, double window)
+{
 	struct savings sv;
 	if (savings_alloc(&sv, m->nfleets) < 0) {
 		fprintf(stderr, "perwatt: out of memory\n");
 		return 1;
 	}
-	savings_compute(&sv, m, sc, end, c->duration);
+	savings_compute(&sv, m, sc, end, window);
 	if (!sv.ok)
 		fprintf(stderr, "perwatt: no projection: %s\n", sv.error);
 
 	int rc = 0;
-	struct report_ctx ctx = { m, end, c->duration, &sv, sc };
+	struct report_ctx ctx = { m, end, window, &sv, sc };
 	if (report_write(stdout, &ctx, c->format) < 0 || fflush(stdout) == EOF) {
 		fprintf(stderr, "perwatt: writing the report: %s\n", strerror(errno));
 		rc = 1;
@@ -100,6 +156,64 @@ static int run_once_simulated(struct model *m, struct source_set *set, const str
 	return rc;
 }
 
+/* Loads the config file (explicit, or the default one when present and no
+ * demo was asked for) and the --fleet specs.  0, or 2 after a message. */
+static int load_config(struct dash_cfg *dc, const struct cli *c)
+{
+	char err[512], path[1024];
+	if (c->config) {
+		if (dashcfg_load_file(dc, c->config, err, sizeof err) < 0)
+			goto bad;
+	} else if (!c->demo && dashcfg_default_path(path, sizeof path) == 0) {
+		if (dashcfg_load_file(dc, path, err, sizeof err) < 0)
+			goto bad;
+	}
+	for (size_t i = 0; i < c->nfleets; i++)
+		if (dashcfg_add_spec(dc, c->fleets[i], err, sizeof err) < 0)
+			goto bad;
+	for (size_t i = 0; i < dc->nfleets; i++)
+		if (dc->fleet[i].preset && presets_apply(&dc->fleet[i], err, sizeof err) < 0)
+			goto bad;
+	if (dc->nfleets && dashcfg_validate(dc, err, sizeof err) < 0)
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "perwatt: %s\n", err);
+	return 2;
+}
+
+/* One source per configured fleet, then the HTTP driver they share (it goes
+ * last: see fetch/http.h).  0, or 1/2 after a message. */
+static int add_live_sources(struct model *m, struct source_set *set, const struct dash_cfg *dc,
+                            double default_interval)
+{
+	char err[512];
+	struct http *h = http_new();
+	if (!h) {
+		fprintf(stderr, "perwatt: cannot start libcurl\n");
+		return 1;
+	}
+	for (size_t i = 0; i < dc->nfleets; i++) {
+		struct fleet_cfg f = dc->fleet[i];
+		if (f.interval <= 0)
+			f.interval = default_interval;
+		struct source *s = f.source == FLEET_SRC_PROMQL ? promql_source_new(m, h, &f, err, sizeof err)
+		                                                 : scrape_source_new(m, h, &f, err, sizeof err);
+		if (!s || source_set_add(set, s) < 0) {
+			fprintf(stderr, "perwatt: fleet %s: %s\n", f.name, s ? "out of memory" : err);
+			/* the sources already added may still cancel requests as they
+			 * stop: the driver goes into the set after them all the same */
+			source_set_add(set, http_source(h));
+			return 2;
+		}
+	}
+	if (source_set_add(set, http_source(h)) < 0) {
+		fprintf(stderr, "perwatt: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -114,34 +228,62 @@ int main(int argc, char **argv)
 	}
 	setlocale(LC_ALL, "");
 
-	char err[256];
+	char err[512];
+	struct tables tables;
+	struct dash_cfg dc;
+	struct scenario *sc = NULL;
+	struct model *m = NULL;
+	struct source_set set;
+	tables_init(&tables);
+	dashcfg_init(&dc);
+	source_set_init(&set);
 	struct check *checks = calloc(c.nchecks ? c.nchecks : 1, sizeof *checks);
-	if (!checks) {
+	if (!checks || http_global_init() < 0) {
 		fprintf(stderr, "perwatt: out of memory\n");
-		cli_free(&c);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	for (size_t i = 0; i < c.nchecks; i++)
 		if (check_parse(c.checks[i], &checks[i], err, sizeof err) < 0) {
 			fprintf(stderr, "perwatt: %s (see perwatt --help)\n", err);
-			free(checks);
-			cli_free(&c);
-			return 2;
+			rc = 2;
+			goto out;
 		}
+	if ((rc = load_config(&dc, &c)) != 0)
+		goto out;
+	if (c.check_config) {
+		if (dc.nfleets == 0) {
+			fprintf(stderr, "perwatt: no fleets configured (give --config FILE or --fleet SPEC)\n");
+			rc = 2;
+			goto out;
+		}
+		char *text = malloc(65536);
+		if (!text) {
+			rc = 1;
+			goto out;
+		}
+		dashcfg_describe(&dc, text, 65536);
+		fputs(text, stdout);
+		free(text);
+		printf("configuration ok: %zu fleet%s\n", dc.nfleets, dc.nfleets == 1 ? "" : "s");
+		goto out;
+	}
 
-	/* No source named: the built-in inference demo. */
-	bool implicit_demo = c.demo == NULL;
-	const char *scenario_name = c.demo ? c.demo : "inference";
+	/* Settings: the command line over the config file's [dashboard]. */
+	bool live = dc.nfleets > 0;
+	if (!c.interval_set && !isnan(dc.interval))
+		c.interval = dc.interval;
+	if (!c.window_set && !isnan(dc.window))
+		c.window = dc.window;
+	if (!c.theme_set && dc.theme)
+		c.theme = dc.theme;
 
-	struct tables tables;
-	tables_init(&tables);
-	struct scenario *sc = NULL;
-	struct model *m = NULL;
-	struct source_set set;
-	source_set_init(&set);
-
-	if (tables_load_builtin(&tables, err, sizeof err) < 0 ||
-	    !(sc = scenario_load_builtin(scenario_name, err, sizeof err))) {
+	if (tables_load_builtin(&tables, err, sizeof err) < 0) {
+		fprintf(stderr, "perwatt: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (!live && !(sc = scenario_load_builtin(c.demo ? c.demo : "inference", err, sizeof err))) {
 		fprintf(stderr, "perwatt: %s\n", err);
 		rc = 2;
 		goto out;
@@ -151,24 +293,29 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	double t0 = c.once ? 0 : clock_now();
-	struct source *demo = demo_source_new(m, sc, c.seed, t0);
-	if (!demo || source_set_add(&set, demo) < 0) {
-		fprintf(stderr, "perwatt: out of memory\n");
-		rc = 1;
-		goto out;
+	if (live) {
+		if ((rc = add_live_sources(m, &set, &dc, c.interval)) != 0)
+			goto out;
+	} else {
+		double t0 = c.once ? 0 : clock_now();
+		struct source *demo = demo_source_new(m, sc, c.seed, t0);
+		if (!demo || source_set_add(&set, demo) < 0) {
+			fprintf(stderr, "perwatt: out of memory\n");
+			rc = 1;
+			goto out;
+		}
 	}
 	struct savings_config scfg;
 	savings_config_init(&scfg, &tables);
-	projection_setup(&scfg, &c, sc);
+	projection_setup(&scfg, &c, sc, &dc);
 	model_apply_tables(m, &tables, scfg.region);
 	if (c.instances && scfg.p.mode != PROJ_WORK) {
 		fprintf(stderr, "perwatt: --instances goes with a fixed amount of work (--work) (see perwatt --help)\n");
 		rc = 2;
 		goto out;
 	}
-	if (c.baseline && !model_fleet(m, c.baseline)) {
-		fprintf(stderr, "perwatt: --baseline: no fleet is called '%s' (see perwatt --help)\n", c.baseline);
+	if (scfg.baseline_name && !model_fleet(m, scfg.baseline_name)) {
+		fprintf(stderr, "perwatt: baseline: no fleet is called '%s' (see perwatt --help)\n", scfg.baseline_name);
 		rc = 2;
 		goto out;
 	}
@@ -181,7 +328,20 @@ int main(int argc, char **argv)
 		}
 
 	if (c.once) {
-		rc = run_once_simulated(m, &set, &c, &scfg, checks);
+		double end, window;
+		if (live) {
+			/* counters need two polls before they give a rate */
+			window = c.duration_set ? c.duration : 2 * c.interval + 1;
+			end = sample_live(m, &set, window);
+		} else {
+			window = c.duration;
+			end = sample_simulated(m, &set, window);
+		}
+		rc = report_once(m, &c, &scfg, checks, end, window);
+		if (live && all_failed(m)) {
+			fprintf(stderr, "perwatt: every source of every fleet failed\n");
+			rc = 3;
+		}
 	} else {
 		struct ui_options uo = {
 			.interval = c.interval,
@@ -189,8 +349,8 @@ int main(int argc, char **argv)
 			.theme = c.theme,
 			.ascii = c.ascii,
 			.no_color = c.no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR")),
-			.hint = implicit_demo
-				? "Built-in demo. Live sources (Prometheus, CloudWatch, local sensors) are not in this build yet."
+			.hint = !live && !c.demo
+				? "Built-in demo. Watch real fleets: perwatt --fleet 'gpu=dcgm:http://HOST:9400/metrics' (see --help)"
 				: NULL,
 			.savings = &scfg,
 		};
@@ -202,7 +362,9 @@ out:
 	model_free(m);
 	scenario_free(sc);
 	tables_free(&tables);
+	dashcfg_free(&dc);
 	free(checks);
 	cli_free(&c);
+	http_global_cleanup();
 	return rc;
 }

@@ -7,6 +7,7 @@
 #ifndef PERWATT_PARSE_H
 #define PERWATT_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A finite decimal number, optionally with e-notation or an SI suffix
@@ -19,6 +20,9 @@ int parse_duration(const char *s, double *seconds);
 /* A rate in units per second: "300/s", "1000000/h", "1M/h", "50/min", "2/ms";
  * a bare number is refused (the unit of time must be said). */
 int parse_rate(const char *s, double *per_second);
+
+/* A boolean: true/yes/on/1 or false/no/off/0 (case does not matter). */
+int parse_bool(const char *s, bool *out);
 
 /* An unsigned 64-bit integer (decimal or 0x hex). */
 int parse_u64(const char *s, uint64_t *out);

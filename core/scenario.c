@@ -1,13 +1,13 @@
 /* scenario.c - demo scenarios from INI text (inih); see scenario.h. */
 #include "config.h"
 
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/inifile.h"
 #include "core/parse.h"
 #include "core/scenario.h"
 #include "data/embedded.h"
@@ -20,28 +20,7 @@ struct loader {
 	size_t errlen;
 	const char *origin;
 	int line;               /* set by the handler on its first error */
-	const char *next;       /* the text not yet handed to inih */
-	int lineno;             /* lines handed so far: the line being handled */
 };
-
-/* inih's reader: one line at a time, so that errors can name their line
- * (Debian's libinih is built without line numbers in the handler). */
-static char *read_line(char *str, int num, void *stream)
-{
-	struct loader *ld = stream;
-	if (!*ld->next || num < 2)
-		return NULL;
-	int n = 0;
-	while (n < num - 1 && ld->next[n] && ld->next[n] != '\n')
-		n++;
-	if (n < num - 1 && ld->next[n] == '\n')
-		n++;
-	memcpy(str, ld->next, (size_t)n);
-	str[n] = '\0';
-	ld->next += n;
-	ld->lineno++;
-	return str;
-}
 
 static int fail(struct loader *ld, int line, const char *fmt, const char *a, const char *b)
 {
@@ -61,17 +40,6 @@ static int set_str(char **field, const char *v)
 		return -1;
 	free(*field);
 	*field = copy;
-	return 0;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "on"))
-		*out = true;
-	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "off"))
-		*out = false;
-	else
-		return -1;
 	return 0;
 }
 
@@ -155,10 +123,12 @@ static int on_fleet_key(struct loader *ld, struct scenario_fleet *f, const char 
 	return 1;
 }
 
-static int on_ini(void *user, const char *section, const char *key, const char *value)
+static int on_ini(void *user, const char *section, const char *key, const char *value, int line,
+                  bool continued)
 {
 	struct loader *ld = user;
-	int line = ld->lineno;
+	if (continued)
+		return fail(ld, line, "a value cannot go on over several lines here%s%s", "", "");
 	if (ld->line)
 		return 0;
 	if (!strcmp(section, "scenario"))
@@ -231,10 +201,13 @@ struct scenario *scenario_parse(const char *text, const char *origin, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	struct loader ld = { sc, err, errlen, origin, 0, text, 0 };
-	int r = ini_parse_stream(read_line, &ld, on_ini, &ld);
+	struct loader ld = { sc, err, errlen, origin, 0 };
+	const struct inifile_cb cb = { NULL, on_ini };
+	struct inifile_error ie;
+	int r = inifile_parse(text, &cb, &ld, &ie);
 	if (r != 0 && ld.line == 0)
-		snprintf(err, errlen, "%s:%d: malformed line", origin, r);
+		snprintf(err, errlen, "%s:%d: %s", origin, ie.line,
+		         ie.status == INIFILE_TOO_LONG ? "line too long" : "malformed line");
 	if (r != 0 || validate(&ld) < 0) {
 		scenario_free(sc);
 		return NULL;

@@ -14,7 +14,8 @@ cd "$top"
 
 # ---- dependencies ---------------------------------------------------------
 PKGS="build-essential autoconf automake pkg-config libncurses-dev libcurl4-openssl-dev
-      libcjson-dev libinih-dev libcmocka-dev tmux python3 procps"
+      libcjson-dev libinih-dev libcmocka-dev tmux python3 procps curl
+      prometheus prometheus-node-exporter clang libclang-rt-14-dev"
 missing=
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

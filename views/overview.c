@@ -20,6 +20,9 @@
 #define LABEL_W 11      /* "Throughput " */
 #define VALUE_W 7       /* "~54.4k", "$24.82", "8.25": right-aligned here */
 #define SPARK_MAX_W 512
+/* A fleet whose newest sample is older than this is shown greyed, with
+ * its last figures (not blanks): a slow or dead target is visible as such. */
+#define STALE_SECONDS 5.0
 
 struct overview {
 	struct layout L;
@@ -81,11 +84,32 @@ static enum provenance worst(enum provenance a, enum provenance b)
 	return a > b ? a : b;
 }
 
+/* Set while a stale panel is drawn: every figure in it is greyed. */
+static bool panel_stale;
+
+static attr_t value_attr(const struct term *t, const struct fig *g)
+{
+	return term_attr(t, g->known && !panel_stale ? THEME_VALUE : THEME_DIM);
+}
+
+/* Age in seconds of the fleet's newest throughput or power sample. */
+static double fleet_age(const struct fleet *f, double now)
+{
+	double age = INFINITY;
+	for (size_t i = 0; i < f->ninst; i++)
+		for (int k = MET_THROUGHPUT; k <= MET_POWER; k++) {
+			double a = series_age(&f->inst[i]->m[k], now);
+			if (a < age)
+				age = a;
+		}
+	return age;
+}
+
 /* "Label      1234 unit" from x; returns the column after it. */
 static int kv(const struct term *t, WINDOW *w, int y, int x, int end, const char *label,
               const struct fig *g)
 {
-	attr_t va = term_attr(t, g->known ? THEME_VALUE : THEME_DIM);
+	attr_t va = value_attr(t, g);
 	if (label)
 		widget_text_in(t, w, y, x, LABEL_W, WIDGET_LEFT, true, term_attr(t, THEME_LABEL), label);
 	int cx = widget_text_in(t, w, y, x + LABEL_W, VALUE_W, WIDGET_RIGHT, false, va, g->num);
@@ -107,7 +131,7 @@ static void kv_right(const struct term *t, WINDOW *w, int y, int from, int end,
 	int x = end - nw - sep - tw;
 	if (x < from + 2)
 		return;
-	attr_t va = term_attr(t, g->known ? THEME_VALUE : THEME_DIM);
+	attr_t va = value_attr(t, g);
 	widget_text(t, w, y, x, nw, va, g->num);
 	widget_text(t, w, y, x + nw + sep, tw, term_attr(t, THEME_UNIT), tail);
 }
@@ -226,6 +250,15 @@ static void draw_panel(struct overview *o, const struct view_ctx *c, WINDOW *w,
 	widget_box(t, w, term_attr(t, THEME_BORDER), name, term_attr(t, THEME_PANEL_TITLE),
 	           f->baseline ? "BASELINE" : NULL, term_attr(t, THEME_BASELINE));
 
+	/* stale: grey, and keep the last figures rather than blanks */
+	double age = fleet_age(f, c->now);
+	panel_stale = age > STALE_SECONDS && isfinite(age);
+	struct fleet_stats last;
+	if (panel_stale && s->reporting == 0) {
+		fleet_derive(f, c->now, age + c->window, &last);
+		s = &last;
+	}
+
 	struct fig g, gr;
 	enum provenance cost_prov = worst(s->price_prov, s->thr_prov);
 	enum provenance energy_prov = worst(s->power_prov, s->thr_prov);
@@ -316,13 +349,14 @@ static void draw_panel(struct overview *o, const struct view_ctx *c, WINDOW *w,
 		snprintf(txt, sizeof txt, "%s%s", g.num, g.known ? "%" : "");
 		widget_text_in(t, w, y, x, LABEL_W, WIDGET_LEFT, true, term_attr(t, THEME_LABEL), "Util");
 		int cx = widget_text_in(t, w, y, x + LABEL_W, VALUE_W, WIDGET_RIGHT, false,
-		                        term_attr(t, g.known ? THEME_VALUE : THEME_DIM), txt);
+		                        value_attr(t, &g), txt);
 		if (end - cx - 1 >= 4)
 			widget_bar(t, w, y, cx + 1, end - cx - 1, s->util_mean / 100.0,
 			           term_attr(t, THEME_METER), term_attr(t, THEME_DIM));
 	}
 
 	draw_health(t, w, f, p, x, cw, c->now);
+	panel_stale = false;
 	wnoutrefresh(w);
 }
 

@@ -75,6 +75,21 @@ static void unsigned_ints(void **state)
 	assert_int_equal(parse_u64("", &v), -1);
 }
 
+static void booleans(void **state)
+{
+	(void)state;
+	bool b = false;
+	assert_int_equal(parse_bool("Yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(parse_bool("1", &b), 0);
+	assert_true(b);
+	assert_int_equal(parse_bool("maybe", &b), -1);
+	assert_int_equal(parse_bool("", &b), -1);
+	assert_int_equal(parse_bool(NULL, &b), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +97,7 @@ int main(void)
 		cmocka_unit_test(durations),
 		cmocka_unit_test(rates),
 		cmocka_unit_test(unsigned_ints),
+		cmocka_unit_test(booleans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1453 @@
+/* fleetcfg.c - the config file, --fleet specs and their checks; see fleetcfg.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/fleetcfg.h"
+#include "core/format.h"
+#include "core/inifile.h"
+#include "core/parse.h"
+
+#define MAX_INSTANCES 100000
+#define MAX_SECONDS 86400.0     /* longest interval or timeout */
+#define MAX_FILE (1 << 20)      /* a config file larger than this is a mistake */
+#define MAX_SLA_PER_HOUR 1e18
+
+/* The scrape source's presets (fetch/presets.c): core/ may not include it. */
+static const char *const presets[] = { "dcgm", "node", "neuron", "scaphandre", "kepler", NULL };
+
+/* ---- keys ---------------------------------------------------------------- */
+
+enum fkey {
+	FK_TYPE, FK_INSTANCES, FK_UNIT, FK_USD, FK_BASELINE, FK_SOURCE, FK_PRESET,
+	FK_TARGETS, FK_FILE_SD, FK_THR, FK_THR_SCALE, FK_POWER, FK_POWER_UNIT,
+	FK_UTIL, FK_UTIL_UNIT, FK_SERVER, FK_Q_THR, FK_Q_POWER, FK_Q_UTIL,
+	FK_INTERVAL, FK_TIMEOUT, FK_BEARER, FK_BASIC, FK_CA, FK_INSECURE,
+	FK_COUNT
+};
+
+#define K_CONT   1u     /* an indented line may continue the value */
+#define K_SCRAPE 2u     /* only for source = scrape */
+#define K_PROMQL 4u     /* only for source = promql */
+
+static const char *const fkey_name[FK_COUNT] = {
+	[FK_TYPE] = "type", [FK_INSTANCES] = "instances", [FK_UNIT] = "unit",
+	[FK_USD] = "usd_per_hour", [FK_BASELINE] = "baseline", [FK_SOURCE] = "source",
+	[FK_PRESET] = "preset", [FK_TARGETS] = "targets", [FK_FILE_SD] = "file_sd",
+	[FK_THR] = "throughput", [FK_THR_SCALE] = "throughput_scale", [FK_POWER] = "power",
+	[FK_POWER_UNIT] = "power_unit", [FK_UTIL] = "utilization",
+	[FK_UTIL_UNIT] = "utilization_unit", [FK_SERVER] = "server",
+	[FK_Q_THR] = "query_throughput", [FK_Q_POWER] = "query_power",
+	[FK_Q_UTIL] = "query_utilization", [FK_INTERVAL] = "interval", [FK_TIMEOUT] = "timeout",
+	[FK_BEARER] = "bearer_token_file", [FK_BASIC] = "basic_auth_file", [FK_CA] = "ca_file",
+	[FK_INSECURE] = "insecure_skip_verify",
+};
+
+static const unsigned fkey_flags[FK_COUNT] = {
+	[FK_PRESET] = K_SCRAPE, [FK_TARGETS] = K_SCRAPE | K_CONT, [FK_FILE_SD] = K_SCRAPE,
+	[FK_THR] = K_SCRAPE | K_CONT, [FK_POWER] = K_SCRAPE | K_CONT, [FK_UTIL] = K_SCRAPE | K_CONT,
+	/* a query computes units/s, W and percent itself (fetch/promql.h) */
+	[FK_THR_SCALE] = K_SCRAPE, [FK_POWER_UNIT] = K_SCRAPE, [FK_UTIL_UNIT] = K_SCRAPE,
+	[FK_SERVER] = K_PROMQL, [FK_Q_THR] = K_PROMQL | K_CONT, [FK_Q_POWER] = K_PROMQL | K_CONT,
+	[FK_Q_UTIL] = K_PROMQL | K_CONT,
+};
+
+enum dkey { DK_INTERVAL, DK_WINDOW, DK_THEME, DK_REGION, DK_SLA, DK_WORK, DK_BASELINE, DK_COUNT };
+
+static const char *const dkey_name[DK_COUNT] = {
+	"interval", "window", "theme", "region", "sla", "work", "baseline",
+};
+
+static int find_name(const char *const *names, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], key) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Levenshtein distance, ignoring case; SIZE_MAX for long words. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[41];
+	if (la > 40 || lb > 40)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The name a typo most likely meant (at most two edits away), or NULL. */
+static const char *nearest(const char *const *names, size_t n, const char *key)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t dist = edit_distance(key, names[i]);
+		if (dist < bestd) {
+			bestd = dist;
+			best = names[i];
+		}
+	}
+	return best;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+/* User text made safe and short for a message: control characters replaced,
+ * cut at about 80 bytes. */
+struct shown {
+	char s[100];
+};
+
+static const char *shown(struct shown *b, const char *v)
+{
+	size_t len = fmt_sanitize(b->s, sizeof b->s, v ? v : "", true);
+	if (len > 80) {
+		size_t cut = 76;
+		while (cut > 0 && ((unsigned char)b->s[cut] & 0xC0) == 0x80)
+			cut--;
+		memcpy(b->s + cut, "...", 4);
+	}
+	return b->s;
+}
+
+/* "http://user:secret@host/" -> "http://user:***@host/": a password in a
+ * URL is a secret, and secrets are never printed. */
+static void mask_url(char *dst, size_t n, const char *url)
+{
+	const char *auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	size_t alen = strcspn(auth, "/?#");
+	const char *at = NULL, *colon = NULL;
+	for (size_t i = 0; i < alen; i++)
+		if (auth[i] == '@')
+			at = auth + i;
+	for (const char *p = auth; at && p < at; p++)
+		if (*p == ':') {
+			colon = p;
+			break;
+		}
+	if (at && colon)
+		snprintf(dst, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	else
+		snprintf(dst, n, "%s", url);
+}
+
+static const char *shown_url(struct shown *b, const char *url)
+{
+	char masked[512];
+	mask_url(masked, sizeof masked, url ? url : "");
+	return shown(b, masked);
+}
+
+/* Where messages go and what they start with. */
+struct ctx {
+	char *err;
+	size_t errlen;
+	char origin[140];       /* file name or "--fleet #2", sanitized; "" for none */
+	bool lines;             /* the origin has lines (a file), not a --fleet spec */
+	bool failed;
+};
+
+static void ctx_init(struct ctx *c, char *err, size_t errlen, const char *origin, bool lines)
+{
+	memset(c, 0, sizeof *c);
+	c->err = err;
+	c->errlen = errlen;
+	c->lines = lines;
+	origin = origin ? origin : "";
+	size_t len = strlen(origin);
+	if (len >= sizeof c->origin) {
+		/* a long path: its end says more than its start */
+		const char *tail = origin + len - (sizeof c->origin - 4);
+		while (((unsigned char)*tail & 0xC0) == 0x80)
+			tail++;
+		memcpy(c->origin, "...", 3);
+		fmt_sanitize(c->origin + 3, sizeof c->origin - 3, tail, true);
+	} else {
+		fmt_sanitize(c->origin, sizeof c->origin, origin, true);
+	}
+}
+
+/* Writes "origin:line: scope key: message" (the first time only); -1. */
+__attribute__((format(printf, 5, 6)))
+static int fail(struct ctx *c, int line, const char *scope, const char *key, const char *fmt, ...)
+{
+	if (c->failed)
+		return -1;
+	c->failed = true;
+	char msg[400], at[200] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->origin[0] && c->lines && line > 0)
+		snprintf(at, sizeof at, "%s:%d: ", c->origin, line);
+	else if (c->origin[0])
+		snprintf(at, sizeof at, "%s: ", c->origin);
+	if (c->errlen)
+		snprintf(c->err, c->errlen, "%s%s%s%s%s%s", at, scope ? scope : "", scope ? " " : "",
+		         key ? key : "", key ? ": " : "", msg);
+	return -1;
+}
+
+static void fleet_scope(char *buf, size_t n, const char *name)
+{
+	struct shown sn;
+	snprintf(buf, n, "[fleet %s]", shown(&sn, name));
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+static int set_str(char **field, const char *v)
+{
+	char *copy = strdup(v);
+	if (!copy)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* No control character, no C1, valid UTF-8: what fmt_sanitize leaves alone. */
+static bool printable(const char *s)
+{
+	size_t len = strlen(s);
+	char small[256];
+	char *buf = len < sizeof small ? small : malloc(len + 1);
+	if (!buf)
+		return false;
+	fmt_sanitize(buf, len + 1, s, true);
+	bool ok = strcmp(buf, s) == 0;
+	if (buf != small)
+		free(buf);
+	return ok;
+}
+
+/* A word such as an instance type, a theme or a region. */
+static bool is_word(const char *v)
+{
+	return *v && !strpbrk(v, " \t") && printable(v);
+}
+
+/* Why a fleet name cannot be, or NULL. */
+static const char *name_problem(const char *name)
+{
+	if (!name || !*name)
+		return "is empty";
+	if (strlen(name) > FLEETCFG_NAME_MAX)
+		return "is longer than 63 bytes";
+	if (!printable(name))
+		return "has a control character or invalid UTF-8";
+	if (isspace((unsigned char)name[0]) || isspace((unsigned char)name[strlen(name) - 1]))
+		return "starts or ends with a blank";
+	return NULL;
+}
+
+static const char *url_problem(const char *v)
+{
+	size_t skip = !strncasecmp(v, "http://", 7) ? 7 : !strncasecmp(v, "https://", 8) ? 8 : 0;
+	if (!skip)
+		return "does not start with http:// or https://";
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= 0x20 || *p == 0x7F)
+			return "has a blank or a control character";
+	if (!printable(v))
+		return "has invalid UTF-8";
+	if (!v[skip] || v[skip] == '/')
+		return "has no host";
+	return NULL;
+}
+
+/* The text between s and e without blanks at either end, allocated. */
+static char *trimmed(const char *s, const char *e)
+{
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	char *out = malloc((size_t)(e - s) + 1);
+	if (out) {
+		memcpy(out, s, (size_t)(e - s));
+		out[e - s] = '\0';
+	}
+	return out;
+}
+
+static bool is_name_start(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == ':';
+}
+
+static bool is_name_char(int ch)
+{
+	return is_name_start(ch) || (ch >= '0' && ch <= '9');
+}
+
+int metric_map_parse(struct metric_map *m, const char *text, char *err, size_t errlen)
+{
+	struct shown sv;
+	const char *p = text ? text : "";
+	while (isspace((unsigned char)*p))
+		p++;
+	const char *name = p;
+	if (!is_name_start((unsigned char)*p)) {
+		snprintf(err, errlen, "'%s' does not start with a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+		         shown(&sv, text));
+		return -1;
+	}
+	while (is_name_char((unsigned char)*p))
+		p++;
+	const char *name_end = p;
+	while (isspace((unsigned char)*p))
+		p++;
+	const char *ms = NULL, *me = NULL;
+	if (*p == '{') {
+		ms = ++p;
+		char quote = 0;
+		for (; *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7F) {
+				snprintf(err, errlen, "'%s' has a control character", shown(&sv, text));
+				return -1;
+			}
+			if (quote) {
+				if (*p == '\\' && quote != '`' && p[1])
+					p++;
+				else if (*p == quote)
+					quote = 0;
+			} else if (*p == '"' || *p == '\'' || *p == '`') {
+				quote = *p;
+			} else if (*p == '{') {
+				snprintf(err, errlen, "'%s' has a '{' inside its matchers", shown(&sv, text));
+				return -1;
+			} else if (*p == '}') {
+				break;
+			}
+		}
+		if (quote) {
+			snprintf(err, errlen, "'%s' has a quote without its end", shown(&sv, text));
+			return -1;
+		}
+		if (*p != '}') {
+			snprintf(err, errlen, "'%s' has a '{' without its '}'", shown(&sv, text));
+			return -1;
+		}
+		me = p++;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+	if (*p) {
+		snprintf(err, errlen, *p == '}' ? "'%s' has a '}' without its '{'"
+		                    : "'%s' is not METRIC or METRIC{MATCHERS}", shown(&sv, text));
+		return -1;
+	}
+	char *metric = trimmed(name, name_end);
+	char *matchers = ms ? trimmed(ms, me) : NULL;
+	if (!metric || (ms && !matchers)) {
+		free(metric);
+		free(matchers);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (matchers && !*matchers) {
+		free(matchers);
+		matchers = NULL;
+	}
+	free(m->metric);
+	free(m->matchers);
+	m->metric = metric;
+	m->matchers = matchers;
+	return 0;
+}
+
+/* ---- structs ------------------------------------------------------------- */
+
+static void metric_map_init(struct metric_map *m, bool mean)
+{
+	memset(m, 0, sizeof *m);
+	m->kind = MKIND_AUTO;
+	m->scale = 1;
+	m->mean = mean;
+}
+
+void metric_map_free(struct metric_map *m)
+{
+	free(m->metric);
+	free(m->matchers);
+	free(m->dedupe_label);
+	m->metric = m->matchers = m->dedupe_label = NULL;
+}
+
+void fleetcfg_init(struct fleet_cfg *f)
+{
+	memset(f, 0, sizeof *f);
+	f->usd_per_hour = NAN;
+	metric_map_init(&f->thr, false);
+	metric_map_init(&f->power, false);
+	metric_map_init(&f->util, true);
+}
+
+void fleetcfg_free(struct fleet_cfg *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->ntargets; i++)
+		free(f->targets[i]);
+	free(f->targets);
+	char *strs[] = { f->name, f->instance_type, f->unit, f->preset, f->file_sd, f->server,
+	                 f->q_thr, f->q_power, f->q_util, f->bearer_file, f->basic_file, f->ca_file };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		free(strs[i]);
+	metric_map_free(&f->thr);
+	metric_map_free(&f->power);
+	metric_map_free(&f->util);
+	fleetcfg_init(f);
+}
+
+void dashcfg_init(struct dash_cfg *d)
+{
+	memset(d, 0, sizeof *d);
+	d->interval = d->window = d->sla_per_hour = d->work_units = NAN;
+}
+
+void dashcfg_free(struct dash_cfg *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nfleets; i++)
+		fleetcfg_free(&d->fleet[i]);
+	free(d->fleet);
+	free(d->theme);
+	free(d->region);
+	free(d->baseline);
+	dashcfg_init(d);
+}
+
+static struct fleet_cfg *fleet_append(struct dash_cfg *d)
+{
+	struct fleet_cfg *grown = realloc(d->fleet, (d->nfleets + 1) * sizeof *grown);
+	if (!grown)
+		return NULL;
+	d->fleet = grown;
+	fleetcfg_init(&grown[d->nfleets]);
+	return &grown[d->nfleets++];
+}
+
+static const struct fleet_cfg *fleet_named(const struct dash_cfg *d, const char *name, size_t upto)
+{
+	for (size_t i = 0; i < upto && i < d->nfleets; i++)
+		if (d->fleet[i].name && strcmp(d->fleet[i].name, name) == 0)
+			return &d->fleet[i];
+	return NULL;
+}
+
+/* ---- one fleet key -------------------------------------------------------- */
+
+static int set_targets(struct ctx *c, int line, const char *scope, const char *key,
+                       struct fleet_cfg *f, const char *v)
+{
+	struct shown sv;
+	char **list = NULL;
+	size_t n = 0;
+	int r = 0;
+	for (const char *p = v;; ) {
+		size_t len = strcspn(p, ",");
+		char *url = trimmed(p, p + len);
+		char **grown = url ? realloc(list, (n + 1) * sizeof *list) : NULL;
+		if (!grown) {
+			free(url);
+			r = fail(c, line, scope, key, "out of memory");
+			break;
+		}
+		list = grown;
+		if (!*url && n > 0 && !p[len]) {
+			free(url);      /* a comma at the end: harmless */
+			break;
+		}
+		list[n++] = url;
+		const char *why = *url ? url_problem(url) : n == 1 && !p[len] ? "is empty"
+		                : "is an empty entry: separate URLs with single commas";
+		if (why) {
+			r = fail(c, line, scope, key, "'%s' %s", shown_url(&sv, url), why);
+			break;
+		}
+		if (n > MAX_INSTANCES) {
+			r = fail(c, line, scope, key, "more than 100000 targets");
+			break;
+		}
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		return -1;
+	}
+	for (size_t i = 0; i < f->ntargets; i++)
+		free(f->targets[i]);
+	free(f->targets);
+	f->targets = list;
+	f->ntargets = n;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum metric_kind kind;
+	double scale;
+} power_units[] = {
+	{ "W", MKIND_GAUGE, 1 }, { "mW", MKIND_GAUGE, 1e-3 }, { "uW", MKIND_GAUGE, 1e-6 },
+	{ "\xc2\xb5W", MKIND_GAUGE, 1e-6 }, { "\xce\xbcW", MKIND_GAUGE, 1e-6 },
+	{ "J", MKIND_COUNTER, 1 }, { "mJ", MKIND_COUNTER, 1e-3 }, { "uJ", MKIND_COUNTER, 1e-6 },
+	{ "\xc2\xb5J", MKIND_COUNTER, 1e-6 }, { "\xce\xbcJ", MKIND_COUNTER, 1e-6 },
+};
+
+static int set_duration(struct ctx *c, int line, const char *scope, const char *key,
+                        double *out, const char *v)
+{
+	struct shown sv;
+	double s;
+	if (parse_duration(v, &s) < 0)
+		return fail(c, line, scope, key, "'%s' is not a duration such as 1s, 500ms or 2m", shown(&sv, v));
+	if (s <= 0 || s > MAX_SECONDS)
+		return fail(c, line, scope, key, "'%s' must be more than 0 and at most 1d", shown(&sv, v));
+	*out = s;
+	return 0;
+}
+
+static int set_path(struct ctx *c, int line, const char *scope, const char *key, char **field, const char *v)
+{
+	struct shown sv;
+	if (!*v)
+		return fail(c, line, scope, key, "is empty: a file name is needed");
+	if (!printable(v))
+		return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+}
+
+static int set_url(struct ctx *c, int line, const char *scope, const char *key, char **field, const char *v)
+{
+	struct shown sv;
+	const char *why = *v ? url_problem(v) : "is empty";
+	if (why)
+		return fail(c, line, scope, key, "'%s' %s", shown_url(&sv, v), why);
+	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+}
+
+static int set_query(struct ctx *c, int line, const char *scope, const char *key, char **field, const char *v)
+{
+	struct shown sv;
+	if (!*v)
+		return fail(c, line, scope, key, "is empty: a PromQL expression is needed");
+	if (!printable(v))
+		return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+}
+
+/* Sets key k of f from v.  `key` is the name the user wrote (for messages);
+ * line is 0 for a --fleet spec. */
+static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cfg *f,
+                     enum fkey k, const char *key, const char *v)
+{
+	struct shown sv;
+	double x;
+	char why[240];
+	switch (k) {
+	case FK_TYPE:
+		if (!is_word(v))
+			return fail(c, line, scope, key, "'%s' is not an instance type such as g4dn.2xlarge", shown(&sv, v));
+		return set_str(&f->instance_type, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	case FK_INSTANCES:
+		if (parse_number(v, &x) < 0 || x < 1 || x > MAX_INSTANCES || x != floor(x))
+			return fail(c, line, scope, key, "'%s' is not a whole number from 1 to 100000", shown(&sv, v));
+		f->instances = (size_t)x;
+		return 0;
+	case FK_UNIT:
+		if (!*v || !printable(v) || strlen(v) > 31)
+			return fail(c, line, scope, key, "'%s' is not a unit such as inferences (at most 31 bytes)",
+			            shown(&sv, v));
+		return set_str(&f->unit, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	case FK_USD:
+		if (parse_number(v, &x) < 0 || x < 0)
+			return fail(c, line, scope, key, "'%s' is not a price in USD per hour (a number >= 0)", shown(&sv, v));
+		f->usd_per_hour = x;
+		return 0;
+	case FK_BASELINE:
+	case FK_INSECURE:
+		if (parse_bool(v, k == FK_BASELINE ? &f->baseline : &f->insecure) < 0)
+			return fail(c, line, scope, key, "'%s' is not true or false (yes/no, on/off, 1/0)", shown(&sv, v));
+		return 0;
+	case FK_SOURCE:
+		if (!strcmp(v, "scrape"))
+			f->source = FLEET_SRC_SCRAPE;
+		else if (!strcmp(v, "promql"))
+			f->source = FLEET_SRC_PROMQL;
+		else
+			return fail(c, line, scope, key, "'%s' is not scrape or promql", shown(&sv, v));
+		return 0;
+	case FK_PRESET:
+		if (find_name(presets, sizeof presets / sizeof presets[0] - 1, v) < 0)
+			return fail(c, line, scope, key, "'%s' is not dcgm, node, neuron, scaphandre or kepler", shown(&sv, v));
+		return set_str(&f->preset, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	case FK_TARGETS:
+		return set_targets(c, line, scope, key, f, v);
+	case FK_FILE_SD:
+		return set_path(c, line, scope, key, &f->file_sd, v);
+	case FK_BEARER:
+		return set_path(c, line, scope, key, &f->bearer_file, v);
+	case FK_BASIC:
+		return set_path(c, line, scope, key, &f->basic_file, v);
+	case FK_CA:
+		return set_path(c, line, scope, key, &f->ca_file, v);
+	case FK_THR:
+	case FK_POWER:
+	case FK_UTIL: {
+		struct metric_map *m = k == FK_THR ? &f->thr : k == FK_POWER ? &f->power : &f->util;
+		if (metric_map_parse(m, v, why, sizeof why) < 0)
+			return fail(c, line, scope, key, "%s", why);
+		return 0;
+	}
+	case FK_THR_SCALE:
+		if (parse_number(v, &x) < 0 || x <= 0)
+			return fail(c, line, scope, key, "'%s' is not a number > 0", shown(&sv, v));
+		f->thr.scale = x;
+		return 0;
+	case FK_POWER_UNIT:
+		for (size_t i = 0; i < sizeof power_units / sizeof power_units[0]; i++)
+			if (!strcmp(v, power_units[i].name)) {
+				f->power.kind = power_units[i].kind;
+				f->power.scale = power_units[i].scale;
+				return 0;
+			}
+		return fail(c, line, scope, key, "'%s' is not W, mW, uW, J, mJ or uJ", shown(&sv, v));
+	case FK_UTIL_UNIT:
+		if (!strcmp(v, "percent"))
+			f->util.scale = 1;
+		else if (!strcmp(v, "ratio"))
+			f->util.scale = 100;
+		else
+			return fail(c, line, scope, key, "'%s' is not percent or ratio", shown(&sv, v));
+		f->util.kind = MKIND_GAUGE;     /* said so: a preset keeps this scale */
+		return 0;
+	case FK_SERVER:
+		return set_url(c, line, scope, key, &f->server, v);
+	case FK_Q_THR:
+		return set_query(c, line, scope, key, &f->q_thr, v);
+	case FK_Q_POWER:
+		return set_query(c, line, scope, key, &f->q_power, v);
+	case FK_Q_UTIL:
+		return set_query(c, line, scope, key, &f->q_util, v);
+	case FK_INTERVAL:
+		return set_duration(c, line, scope, key, &f->interval, v);
+	case FK_TIMEOUT:
+		return set_duration(c, line, scope, key, &f->timeout, v);
+	case FK_COUNT:
+		break;
+	}
+	return fail(c, line, scope, key, "unknown key");
+}
+
+static int unknown_key(struct ctx *c, int line, const char *scope, const char *key, bool in_fleet)
+{
+	struct shown sk;
+	const char *near = in_fleet ? nearest(fkey_name, FK_COUNT, key) : nearest(dkey_name, DK_COUNT, key);
+	if (in_fleet && find_name(dkey_name, DK_COUNT, key) >= 0)
+		return fail(c, line, scope, NULL, "unknown key '%s' (it belongs in [dashboard])", shown(&sk, key));
+	if (!in_fleet && find_name(fkey_name, FK_COUNT, key) >= 0)
+		return fail(c, line, scope, NULL, "unknown key '%s' (it belongs in a [fleet NAME] section)",
+		            shown(&sk, key));
+	if (!strcasecmp(key, "http") || !strcasecmp(key, "https"))
+		return fail(c, line, scope, NULL, "unknown key '%s' (a URL on a line of its own? indent it "
+		            "to continue targets)", shown(&sk, key));
+	if (near)
+		return fail(c, line, scope, NULL, "unknown key '%s' (did you mean %s?)", shown(&sk, key), near);
+	return fail(c, line, scope, NULL, "unknown key '%s'", shown(&sk, key));
+}
+
+/* Once all of a fleet's keys are in (at[k]: the line, or the spec part,
+ * of key k; 0 when not given): settles the source and refuses keys that
+ * do not belong to it. */
+static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, const int *at)
+{
+	int by = at[FK_SOURCE] ? FK_SOURCE : -1;  /* what decided the source */
+	if (f->preset) {
+		if (f->source == FLEET_SRC_PROMQL)
+			return fail(c, at[FK_PRESET], scope, "preset",
+			            "a preset is scraped; it does not go with source = promql");
+		if (f->source == FLEET_SRC_NONE) {
+			f->source = FLEET_SRC_SCRAPE;
+			by = FK_PRESET;
+		}
+	}
+	if (f->source == FLEET_SRC_NONE) {
+		int first = -1;
+		for (int k = 0; k < FK_COUNT; k++)
+			if (at[k] && (fkey_flags[k] & (K_SCRAPE | K_PROMQL)) && (first < 0 || at[k] < at[first]))
+				first = k;
+		if (first < 0)
+			return 0;       /* dashcfg_validate() says what is missing */
+		f->source = fkey_flags[first] & K_SCRAPE ? FLEET_SRC_SCRAPE : FLEET_SRC_PROMQL;
+		by = first;
+	}
+	unsigned wrong = f->source == FLEET_SRC_SCRAPE ? K_PROMQL : K_SCRAPE;
+	int bad = -1;
+	for (int k = 0; k < FK_COUNT; k++)
+		if (at[k] && (fkey_flags[k] & wrong) && (bad < 0 || at[k] < at[bad]))
+			bad = k;
+	if (bad >= 0) {
+		char because[96];
+		struct shown sp;
+		if (by == FK_SOURCE)
+			snprintf(because, sizeof because, "source = %s",
+			         f->source == FLEET_SRC_SCRAPE ? "scrape" : "promql");
+		else if (by == FK_PRESET)
+			snprintf(because, sizeof because, "preset = %s", shown(&sp, f->preset));
+		else
+			snprintf(because, sizeof because, "%s", by >= 0 ? fkey_name[by] : "its source");
+		if (c->lines && by >= 0)
+			snprintf(because + strlen(because), sizeof because - strlen(because), " at line %d", at[by]);
+		return fail(c, at[bad], scope, fkey_name[bad], "only for source = %s, but this fleet %s (%s)",
+		            wrong == K_PROMQL ? "promql" : "scrape",
+		            f->source == FLEET_SRC_SCRAPE ? "scrapes" : "queries promql", because);
+	}
+	return 0;
+}
+
+/* ---- the INI file ---------------------------------------------------------- */
+
+struct loader {
+	struct dash_cfg *d;
+	struct ctx c;
+	size_t first_new;       /* d->nfleets before this text */
+	enum { IN_NONE, IN_DASH, IN_FLEET } in;
+	char scope[96];         /* "[dashboard]" or "[fleet NAME]" */
+	int fline[FK_COUNT];    /* the current fleet's keys: where each was set */
+	int dline[DK_COUNT];
+	const char *last;       /* the key of the last line that was not a continuation */
+	int pending;            /* a key that may continue, not yet set (its value in raw), or -1 */
+	char *raw;
+};
+
+static struct fleet_cfg *current(struct loader *ld)
+{
+	return &ld->d->fleet[ld->d->nfleets - 1];
+}
+
+/* Sets the key that waited for its continuation lines, if any. */
+static int flush(struct loader *ld)
+{
+	if (ld->pending < 0)
+		return 0;
+	enum fkey k = (enum fkey)ld->pending;
+	ld->pending = -1;
+	int r = fleet_set(&ld->c, ld->fline[k], ld->scope, current(ld), k, fkey_name[k], ld->raw);
+	free(ld->raw);
+	ld->raw = NULL;
+	return r;
+}
+
+/* The end of a section: the last key, then the fleet's cross checks. */
+static int end_section(struct loader *ld)
+{
+	if (flush(ld) < 0)
+		return -1;
+	if (ld->in == IN_FLEET && fleet_finish(&ld->c, ld->scope, current(ld), ld->fline) < 0)
+		return -1;
+	memset(ld->fline, 0, sizeof ld->fline);
+	ld->last = NULL;
+	return 0;
+}
+
+static int on_section(void *user, const char *name, int line)
+{
+	struct loader *ld = user;
+	struct shown sv;
+	if (end_section(ld) < 0)
+		return 0;
+	if (!strcmp(name, "dashboard")) {
+		ld->in = IN_DASH;
+		snprintf(ld->scope, sizeof ld->scope, "[dashboard]");
+		return 1;
+	}
+	if (!strncmp(name, "fleet", 5) && (!name[5] || name[5] == ' ' || name[5] == '\t')) {
+		const char *fname = name + 5;
+		while (*fname == ' ' || *fname == '\t')
+			fname++;
+		fleet_scope(ld->scope, sizeof ld->scope, fname);
+		const char *why = name_problem(fname);
+		if (why) {
+			fail(&ld->c, line, ld->scope, NULL, "the fleet's name %s (write [fleet NAME])", why);
+			return 0;
+		}
+		const struct fleet_cfg *dup = fleet_named(ld->d, fname, ld->d->nfleets);
+		if (dup) {
+			fail(&ld->c, line, ld->scope, NULL, "a fleet of this name is already defined at %s", dup->origin);
+			return 0;
+		}
+		struct fleet_cfg *f = fleet_append(ld->d);
+		if (!f || !(f->name = strdup(fname))) {
+			fail(&ld->c, line, ld->scope, NULL, "out of memory");
+			return 0;
+		}
+		snprintf(f->origin, sizeof f->origin, "%s:%d", ld->c.origin, line);
+		ld->in = IN_FLEET;
+		return 1;
+	}
+	const char *hint = !strncasecmp(name, "fleet", 5) ? " (did you mean [fleet NAME], with a blank?)"
+	                 : edit_distance(name, "dashboard") <= 2 ? " (did you mean [dashboard]?)"
+	                 : " (expected [dashboard] or [fleet NAME])";
+	fail(&ld->c, line, NULL, NULL, "unknown section [%s]%s", shown(&sv, name), hint);
+	return 0;
+}
+
+static int dash_set(struct loader *ld, enum dkey k, const char *v, int line)
+{
+	struct ctx *c = &ld->c;
+	struct dash_cfg *d = ld->d;
+	const char *key = dkey_name[k];
+	struct shown sv;
+	double x;
+	switch (k) {
+	case DK_INTERVAL:
+		return set_duration(c, line, ld->scope, key, &d->interval, v);
+	case DK_WINDOW:
+		return set_duration(c, line, ld->scope, key, &d->window, v);
+	case DK_THEME:
+	case DK_REGION:
+		if (!is_word(v))
+			return fail(c, line, ld->scope, key, "'%s' is not a %s", shown(&sv, v),
+			            k == DK_THEME ? "theme name such as dark" : "region such as us-east-1");
+		return set_str(k == DK_THEME ? &d->theme : &d->region, v) < 0
+		       ? fail(c, line, ld->scope, key, "out of memory") : 0;
+	case DK_SLA:
+		if (parse_rate(v, &x) < 0) {
+			if (parse_number(v, &x) == 0)
+				return fail(c, line, ld->scope, key, "'%s' needs a unit of time, e.g. %s/h", shown(&sv, v), sv.s);
+			return fail(c, line, ld->scope, key, "'%s' is not a rate such as 1000000/h or 300/s", shown(&sv, v));
+		}
+		if (x <= 0 || x * 3600 > MAX_SLA_PER_HOUR)
+			return fail(c, line, ld->scope, key, "'%s' must be more than 0 and at most 1e18/h", shown(&sv, v));
+		if (!isnan(d->work_units))
+			return fail(c, line, ld->scope, key, "work is set too: choose one (a throughput target or a fixed amount of work)");
+		d->sla_per_hour = x * 3600;
+		return 0;
+	case DK_WORK:
+		if (parse_number(v, &x) < 0 || x <= 0)
+			return fail(c, line, ld->scope, key, "'%s' is not a number of units > 0", shown(&sv, v));
+		if (!isnan(d->sla_per_hour))
+			return fail(c, line, ld->scope, key, "sla is set too: choose one (a throughput target or a fixed amount of work)");
+		d->work_units = x;
+		return 0;
+	case DK_BASELINE: {
+		const char *why = name_problem(v);
+		if (why)
+			return fail(c, line, ld->scope, key, "'%s' is not a fleet name: it %s", shown(&sv, v), why);
+		if (set_str(&d->baseline, v) < 0)
+			return fail(c, line, ld->scope, key, "out of memory");
+		snprintf(d->baseline_origin, sizeof d->baseline_origin, "%s:%d", c->origin, line);
+		return 0;
+	}
+	case DK_COUNT:
+		break;
+	}
+	return fail(c, line, ld->scope, key, "unknown key");
+}
+
+static int on_continued(struct loader *ld, const char *value, int line)
+{
+	struct shown sv;
+	if (ld->pending < 0)
+		return fail(&ld->c, line, ld->scope, ld->last,
+		            "the indented line '%s' would continue this value; remove its leading blanks",
+		            shown(&sv, value));
+	size_t a = strlen(ld->raw), b = strlen(value);
+	char *joined = realloc(ld->raw, a + b + 2);
+	if (!joined)
+		return fail(&ld->c, line, ld->scope, ld->last, "out of memory");
+	joined[a] = ' ';
+	memcpy(joined + a + 1, value, b + 1);
+	ld->raw = joined;
+	return 0;
+}
+
+static int on_key(void *user, const char *section, const char *key, const char *value, int line, bool continued)
+{
+	struct loader *ld = user;
+	struct shown sk;
+	(void)section;  /* on_section() has kept what matters of it */
+	if (continued)
+		return on_continued(ld, value, line) == 0;
+	if (flush(ld) < 0)
+		return 0;
+	ld->last = NULL;
+	if (ld->in == IN_NONE) {
+		fail(&ld->c, line, NULL, NULL, "'%s' comes before any [dashboard] or [fleet NAME] section",
+		     shown(&sk, key));
+		return 0;
+	}
+	if (ld->in == IN_DASH) {
+		int k = find_name(dkey_name, DK_COUNT, key);
+		if (k < 0)
+			return unknown_key(&ld->c, line, ld->scope, key, false) == 0;
+		if (ld->dline[k])
+			return fail(&ld->c, line, ld->scope, dkey_name[k], "given twice (first at line %d)", ld->dline[k]) == 0;
+		ld->dline[k] = line;
+		ld->last = dkey_name[k];
+		return dash_set(ld, (enum dkey)k, value, line) == 0;
+	}
+	int k = find_name(fkey_name, FK_COUNT, key);
+	if (k < 0)
+		return unknown_key(&ld->c, line, ld->scope, key, true) == 0;
+	if (ld->fline[k])
+		return fail(&ld->c, line, ld->scope, fkey_name[k], "given twice (first at line %d)", ld->fline[k]) == 0;
+	ld->fline[k] = line;
+	ld->last = fkey_name[k];
+	if (fkey_flags[k] & K_CONT) {
+		/* set once its continuation lines are in */
+		if (!(ld->raw = strdup(value)))
+			return fail(&ld->c, line, ld->scope, fkey_name[k], "out of memory") == 0;
+		ld->pending = k;
+		return 1;
+	}
+	return fleet_set(&ld->c, line, ld->scope, current(ld), (enum fkey)k, fkey_name[k], value) == 0;
+}
+
+int dashcfg_parse_ini(struct dash_cfg *d, const char *text, const char *origin, char *err, size_t errlen)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof ld);
+	ld.d = d;
+	ctx_init(&ld.c, err, errlen, origin, true);
+	ld.first_new = d->nfleets;
+	ld.pending = -1;
+	static const struct inifile_cb cb = { on_section, on_key };
+	struct inifile_error e;
+	int r = inifile_parse(text, &cb, &ld, &e);
+	if (r == 0)
+		r = end_section(&ld);
+	else if (e.status != INIFILE_STOPPED)
+		fail(&ld.c, e.line, NULL, NULL, "%s", e.msg);
+	free(ld.raw);
+	if (r < 0) {
+		for (size_t i = ld.first_new; i < d->nfleets; i++)
+			fleetcfg_free(&d->fleet[i]);
+		d->nfleets = ld.first_new;
+		return -1;
+	}
+	return 0;
+}
+
+int dashcfg_load_file(struct dash_cfg *d, const char *path, char *err, size_t errlen)
+{
+	struct shown sp;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open: %s", shown(&sp, path), strerror(errno));
+		return -1;
+	}
+	char *text = malloc(MAX_FILE + 2);
+	size_t len = text ? fread(text, 1, MAX_FILE + 1, fp) : 0;
+	int rerr = ferror(fp) ? errno : 0;
+	fclose(fp);
+	const char *why = !text ? "out of memory" : rerr ? strerror(rerr)
+	                : len > MAX_FILE ? "larger than 1 MiB: is it a config file?"
+	                : memchr(text, '\0', len) ? "has a NUL byte: is it a text file?" : NULL;
+	if (why) {
+		snprintf(err, errlen, "%s: %s%s", shown(&sp, path), rerr ? "cannot read: " : "", why);
+		free(text);
+		return -1;
+	}
+	text[len] = '\0';
+	int r = dashcfg_parse_ini(d, text, path, err, errlen);
+	free(text);
+	return r;
+}
+
+int dashcfg_default_path(char *buf, size_t n)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int len = -1;
+	/* XDG: a relative XDG_CONFIG_HOME is invalid and is ignored */
+	if (xdg && xdg[0] == '/')
+		len = snprintf(buf, n, "%s/perwatt/perwatt.ini", xdg);
+	else if (home && *home)
+		len = snprintf(buf, n, "%s/.config/perwatt/perwatt.ini", home);
+	if (len < 0 || (size_t)len >= n) {
+		if (n)
+			buf[0] = '\0';
+		return -1;
+	}
+	return access(buf, F_OK) == 0 ? 0 : -1;
+}
+
+/* ---- --fleet specs ------------------------------------------------------------ */
+
+/* Cuts spec (in place) at each ';' that is outside brackets and quotes.
+ * The number of parts, or 0 when brackets or quotes do not balance. */
+static size_t split_spec(char *spec, char **parts, size_t max)
+{
+	char stack[64];
+	size_t depth = 0, n = 0;
+	char quote = 0;
+	parts[n++] = spec;
+	for (char *p = spec; *p; p++) {
+		if (quote) {
+			if (*p == '\\' && quote != '`' && p[1])
+				p++;
+			else if (*p == quote)
+				quote = 0;
+			continue;
+		}
+		switch (*p) {
+		case '"': case '\'': case '`':
+			quote = *p;
+			break;
+		case '{': case '(': case '[':
+			if (depth == sizeof stack)
+				return 0;
+			stack[depth++] = *p == '{' ? '}' : *p == '(' ? ')' : ']';
+			break;
+		case '}': case ')': case ']':
+			if (depth == 0 || stack[--depth] != *p)
+				return 0;
+			break;
+		case ';':
+			if (depth == 0 && n < max) {
+				*p = '\0';
+				parts[n++] = p + 1;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return quote || depth ? 0 : n;
+}
+
+static char *trim_in_place(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		s[--len] = '\0';
+	return s;
+}
+
+/* The first part, NAME=KIND:REST, into f; at[] records what it set. */
+static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct fleet_cfg *f,
+                     int *at, char *scope, size_t scopelen)
+{
+	struct shown sv;
+	char *eq = strchr(head, '=');
+	char *colon = eq ? strchr(eq + 1, ':') : NULL;
+	if (!eq || !colon)
+		return fail(c, 0, NULL, NULL, "'%s' is not NAME=KIND:URL (KIND: scrape, promql, dcgm, node, "
+		            "neuron, scaphandre or kepler)", shown(&sv, head));
+	*eq = *colon = '\0';
+	char *name = trim_in_place(head), *kind = trim_in_place(eq + 1), *rest = trim_in_place(colon + 1);
+	fleet_scope(scope, scopelen, name);
+	const char *why = name_problem(name);
+	if (why)
+		return fail(c, 0, scope, NULL, "the fleet's name %s", why);
+	const struct fleet_cfg *dup = fleet_named(d, name, d->nfleets);
+	if (dup)
+		return fail(c, 0, scope, NULL, "a fleet of this name is already defined at %s", dup->origin);
+	if (!(f->name = strdup(name)))
+		return fail(c, 0, scope, NULL, "out of memory");
+	if (!strcmp(kind, "promql")) {
+		f->source = FLEET_SRC_PROMQL;
+		at[FK_SOURCE] = at[FK_SERVER] = 1;
+		return fleet_set(c, 0, scope, f, FK_SERVER, "server", rest);
+	}
+	if (!strcmp(kind, "scrape")) {
+		f->source = FLEET_SRC_SCRAPE;
+		at[FK_SOURCE] = 1;
+	} else if (find_name(presets, sizeof presets / sizeof presets[0] - 1, kind) >= 0) {
+		at[FK_PRESET] = 1;
+		if (fleet_set(c, 0, scope, f, FK_PRESET, "preset", kind) < 0)
+			return -1;
+	} else {
+		return fail(c, 0, scope, NULL, "'%s' is not scrape, promql, dcgm, node, neuron, scaphandre or kepler",
+		            shown(&sv, kind));
+	}
+	if (!*rest)
+		return 0;   /* file_sd may follow */
+	at[FK_TARGETS] = 1;
+	return fleet_set(c, 0, scope, f, FK_TARGETS, "targets", rest);
+}
+
+int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t errlen)
+{
+	unsigned nth = 1;
+	for (size_t i = 0; i < d->nfleets; i++)
+		nth += strncmp(d->fleet[i].origin, "--fleet #", 9) == 0;
+	char origin[32];
+	snprintf(origin, sizeof origin, "--fleet #%u", nth);
+	struct ctx c;
+	ctx_init(&c, err, errlen, origin, false);
+	struct shown sv;
+
+	size_t max = 1;
+	for (const char *p = spec ? spec : ""; *p; p++)
+		max += *p == ';';
+	char *copy = strdup(spec ? spec : "");
+	char **parts = malloc(max * sizeof *parts);
+	struct fleet_cfg f;
+	fleetcfg_init(&f);
+	int at[FK_COUNT] = { 0 };
+	char scope[96] = "";
+	int r = -1;
+	size_t n;
+	if (!copy || !parts) {
+		fail(&c, 0, NULL, NULL, "out of memory");
+		goto out;
+	}
+	if ((n = split_spec(copy, parts, max)) == 0) {
+		fail(&c, 0, NULL, NULL, "'%s' has brackets or quotes that do not balance", shown(&sv, spec));
+		goto out;
+	}
+	if (spec_head(&c, d, parts[0], &f, at, scope, sizeof scope) < 0)
+		goto out;
+	for (size_t i = 1; i < n; i++) {
+		char *part = trim_in_place(parts[i]);
+		if (!*part)
+			continue;
+		char *eq = strchr(part, '=');
+		if (!eq) {
+			fail(&c, 0, scope, NULL, "'%s' is not key=value", shown(&sv, part));
+			goto out;
+		}
+		*eq = '\0';
+		char *key = trim_in_place(part), *value = trim_in_place(eq + 1);
+		int k = find_name(fkey_name, FK_COUNT, key);
+		/* the short forms name the queries of a promql fleet */
+		if (f.source == FLEET_SRC_PROMQL && (k == FK_THR || k == FK_POWER || k == FK_UTIL))
+			k = k == FK_THR ? FK_Q_THR : k == FK_POWER ? FK_Q_POWER : FK_Q_UTIL;
+		if (k < 0) {
+			unknown_key(&c, 0, scope, key, true);
+			goto out;
+		}
+		if (at[k]) {
+			fail(&c, 0, scope, fkey_name[k], "given twice");
+			goto out;
+		}
+		at[k] = (int)i + 1;
+		if (fleet_set(&c, 0, scope, &f, (enum fkey)k, key, value) < 0)
+			goto out;
+	}
+	if (fleet_finish(&c, scope, &f, at) < 0)
+		goto out;
+	struct fleet_cfg *slot = fleet_append(d);
+	if (!slot) {
+		fail(&c, 0, scope, NULL, "out of memory");
+		goto out;
+	}
+	*slot = f;
+	snprintf(slot->origin, sizeof slot->origin, "%s", origin);
+	fleetcfg_init(&f);
+	r = 0;
+out:
+	fleetcfg_free(&f);
+	free(parts);
+	free(copy);
+	return r;
+}
+
+/* ---- validation ---------------------------------------------------------------- */
+
+int dashcfg_validate(const struct dash_cfg *d, char *err, size_t errlen)
+{
+	struct ctx c;
+	struct shown sv;
+	char scope[96];
+	const struct fleet_cfg *base = NULL;
+	for (size_t i = 0; i < d->nfleets; i++) {
+		const struct fleet_cfg *f = &d->fleet[i];
+		ctx_init(&c, err, errlen, f->origin, false);
+		fleet_scope(scope, sizeof scope, f->name);
+		const char *why = name_problem(f->name);
+		if (why)
+			return fail(&c, 0, scope, NULL, "the fleet's name %s", why);
+		const struct fleet_cfg *dup = fleet_named(d, f->name, i);
+		if (dup)
+			return fail(&c, 0, scope, NULL, "a fleet of this name is already defined at %s", dup->origin);
+		switch (f->source) {
+		case FLEET_SRC_NONE:
+			return fail(&c, 0, scope, "source", "not set: say source = scrape (with targets) or "
+			            "source = promql (with a server)");
+		case FLEET_SRC_SCRAPE:
+			if (f->ntargets == 0 && !f->file_sd)
+				return fail(&c, 0, scope, "targets", "a scrape fleet needs targets or file_sd");
+			/* a preset's mappings are filled in by the scrape source */
+			if (!f->thr.metric && !f->power.metric && !f->preset)
+				return fail(&c, 0, scope, "throughput", "a scrape fleet needs a throughput or power "
+				            "mapping, or a preset");
+			break;
+		case FLEET_SRC_PROMQL:
+			if (!f->server)
+				return fail(&c, 0, scope, "server", "a promql fleet needs a server");
+			if (!f->q_thr && !f->q_power && !f->q_util)
+				return fail(&c, 0, scope, "query_throughput", "a promql fleet needs at least one of "
+				            "query_throughput, query_power and query_utilization");
+			break;
+		}
+		if (f->baseline) {
+			if (base)
+				return fail(&c, 0, scope, "baseline", "fleet %s (at %s) is the baseline too: at most one can be",
+				            shown(&sv, base->name), base->origin);
+			base = f;
+		}
+	}
+	if (d->baseline) {
+		ctx_init(&c, err, errlen, d->baseline_origin, false);
+		const struct fleet_cfg *named = fleet_named(d, d->baseline, d->nfleets);
+		if (!named)
+			return fail(&c, 0, "[dashboard]", "baseline", "no fleet is named '%s'", shown(&sv, d->baseline));
+		if (base && base != named)
+		{
+			struct shown sb;
+			return fail(&c, 0, "[dashboard]", "baseline", "'%s', but fleet %s (at %s) says baseline = true",
+			            shown(&sv, d->baseline), shown(&sb, base->name), base->origin);
+		}
+	}
+	return 0;
+}
+
+/* ---- --check-config ------------------------------------------------------------ */
+
+struct out {
+	char *buf;
+	size_t n, len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool room = o->len < o->n;
+	int w = vsnprintf(room ? o->buf + o->len : NULL, room ? o->n - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		o->len += (size_t)w;
+}
+
+/* Text from the config, control characters replaced. */
+static void put_text(struct out *o, const char *s)
+{
+	size_t len = strlen(s);
+	char small[256];
+	char *tmp = len < sizeof small ? small : malloc(len + 1);
+	if (!tmp) {
+		put(o, "?");
+		return;
+	}
+	fmt_sanitize(tmp, len + 1, s, true);
+	put(o, "%s", tmp);
+	if (tmp != small)
+		free(tmp);
+}
+
+static void put_field(struct out *o, const char *label, const char *value)
+{
+	put(o, "  %-12s ", label);
+	put_text(o, value);
+	put(o, "\n");
+}
+
+static void put_url(struct out *o, const char *label, const char *url)
+{
+	size_t len = strlen(url) + 1;
+	char *masked = malloc(len);
+	if (masked)
+		mask_url(masked, len, url);
+	put_field(o, label, masked ? masked : "?");
+	free(masked);
+}
+
+static void put_seconds(struct out *o, const char *label, double s, const char *unset)
+{
+	if (s > 0)
+		put(o, "  %-12s %g s\n", label, s);
+	else
+		put(o, "  %-12s %s\n", label, unset);
+}
+
+static const char *kind_name(enum metric_kind k)
+{
+	return k == MKIND_GAUGE ? "gauge" : k == MKIND_COUNTER ? "counter (made a rate)" : "kind auto";
+}
+
+static void put_map(struct out *o, const char *label, const struct metric_map *m, const char *preset,
+                    const char *to)
+{
+	put(o, "  %-12s ", label);
+	if (!m->metric) {
+		if (preset) {
+			put(o, "preset ");
+			put_text(o, preset);
+			put(o, "'s default, if it has one\n");
+		} else {
+			put(o, "not scraped\n");
+		}
+		return;
+	}
+	put_text(o, m->metric);
+	if (m->matchers) {
+		put(o, "{");
+		put_text(o, m->matchers);
+		put(o, "}");
+	}
+	put(o, "  (%s, scale %g to %s, %s of series", kind_name(m->kind), m->scale, to, m->mean ? "mean" : "sum");
+	if (m->dedupe_label) {
+		put(o, ", one per ");
+		put_text(o, m->dedupe_label);
+	}
+	put(o, ")\n");
+}
+
+static void put_query(struct out *o, const char *label, const char *q, const struct metric_map *m,
+                      const char *to)
+{
+	put(o, "  %-12s ", label);
+	if (!q) {
+		put(o, "not queried\n");
+		return;
+	}
+	put_text(o, q);
+	if (m->scale != 1)
+		put(o, "  (scale %g to %s)", m->scale, to);
+	put(o, "\n");
+}
+
+static void describe_dashboard(struct out *o, const struct dash_cfg *d)
+{
+	char num[64];
+	if (isnan(d->interval) && isnan(d->window) && !d->theme && !d->region && isnan(d->sla_per_hour)
+	    && isnan(d->work_units) && !d->baseline)
+		return;
+	put(o, "[dashboard]\n");
+	if (!isnan(d->interval))
+		put_seconds(o, "interval", d->interval, "");
+	if (!isnan(d->window))
+		put_seconds(o, "window", d->window, "");
+	if (d->theme)
+		put_field(o, "theme", d->theme);
+	if (d->region)
+		put_field(o, "region", d->region);
+	if (!isnan(d->sla_per_hour)) {
+		fmt_grouped(num, sizeof num, d->sla_per_hour, 0, 0);
+		put(o, "  %-12s %s/h\n", "sla", num);
+	}
+	if (!isnan(d->work_units)) {
+		fmt_grouped(num, sizeof num, d->work_units, 0, 0);
+		put(o, "  %-12s %s units\n", "work", num);
+	}
+	if (d->baseline)
+		put_field(o, "baseline", d->baseline);
+	put(o, "\n");
+}
+
+static void describe_fleet(struct out *o, const struct fleet_cfg *f)
+{
+	put(o, "[fleet ");
+	put_text(o, f->name ? f->name : "");
+	put(o, "]  from ");
+	put_text(o, f->origin);
+	put(o, "\n");
+	put_field(o, "type", f->instance_type ? f->instance_type : "unknown");
+	if (f->instances)
+		put(o, "  %-12s %zu\n", "instances", f->instances);
+	else
+		put(o, "  %-12s %s\n", "instances", "the targets that answer");
+	put_field(o, "unit", f->unit ? f->unit : "units");
+	put(o, "  %-12s %s\n", "baseline", f->baseline ? "yes" : "no");
+	const char *src = f->source == FLEET_SRC_SCRAPE ? "scrape" : f->source == FLEET_SRC_PROMQL ? "promql" : "not set";
+	put(o, "  %-12s %s\n", "source", src);
+	if (f->preset)
+		put_field(o, "preset", f->preset);
+	for (size_t i = 0; i < f->ntargets; i++)
+		put_url(o, i == 0 ? "targets" : "", f->targets[i]);
+	if (f->file_sd) {
+		put(o, "  %-12s ", "file_sd");
+		put_text(o, f->file_sd);
+		put(o, "  (re-read on change)\n");
+	}
+	if (f->source != FLEET_SRC_PROMQL && (f->ntargets || f->file_sd || f->preset || f->thr.metric
+	                                      || f->power.metric || f->util.metric)) {
+		put_map(o, "throughput", &f->thr, f->preset, "units/s");
+		put_map(o, "power", &f->power, f->preset, "W");
+		put_map(o, "utilization", &f->util, f->preset, "%");
+	}
+	if (f->source == FLEET_SRC_PROMQL) {
+		if (f->server)
+			put_url(o, "server", f->server);
+		put_query(o, "throughput", f->q_thr, &f->thr, "units/s");
+		put_query(o, "power", f->q_power, &f->power, "W");
+		put_query(o, "utilization", f->q_util, &f->util, "%");
+	}
+	put_seconds(o, "interval", f->interval, "the dashboard's");
+	put_seconds(o, "timeout", f->timeout, "5 s (default)");
+	/* the files are named, never read here: their contents are secrets */
+	if (f->bearer_file) {
+		put(o, "  %-12s bearer token from ", "auth");
+		put_text(o, f->bearer_file);
+		put(o, "\n");
+	}
+	if (f->basic_file) {
+		put(o, "  %-12s basic auth (user:password) from ", f->bearer_file ? "" : "auth");
+		put_text(o, f->basic_file);
+		put(o, "\n");
+	}
+	if (f->ca_file)
+		put_field(o, "ca_file", f->ca_file);
+	if (f->insecure)
+		put(o, "  %-12s %s\n", "tls", "certificates NOT verified (insecure_skip_verify)");
+	if (isnan(f->usd_per_hour))
+		put(o, "  %-12s %s\n", "price", "from the tables");
+	else
+		put(o, "  %-12s $%g/h per instance (usd_per_hour)\n", "price", f->usd_per_hour);
+}
+
+size_t dashcfg_describe(const struct dash_cfg *d, char *buf, size_t n)
+{
+	struct out o = { buf, n, 0 };
+	if (n)
+		buf[0] = '\0';
+	describe_dashboard(&o, d);
+	for (size_t i = 0; i < d->nfleets; i++) {
+		if (i)
+			put(&o, "\n");
+		describe_fleet(&o, &d->fleet[i]);
+	}
+	return o.len;
+}
