@@ -80,7 +80,7 @@ for trs in $(find "$obj/tests" -name '*.trs' | sort); do
 	name=${trs#"$obj"/}
 	name=${name%.trs}
 	result=$(sed -n 's/^:test-result: //p' "$trs")
-	p=$(grep -c -e '^\[       OK \]' -e '^ok   ' "$tlog")
+	p=$(grep -c -e '^\[       OK \]' -e '^ok ' "$tlog")
 	# cmocka lists each failed test twice (as it fails, and in its summary)
 	f=$(grep -e '^\[  FAILED  \] [a-z_]' -e '^FAIL ' "$tlog" | sort -u | wc -l)
 	case $result in

@@ -35,7 +35,7 @@
 #include "tui/term.h"
 
 /* Descriptors the loop waits on besides its own two. */
-#define LOOP_MAX_FDS 512
+#define LOOP_MAX_FDS 4096
 
 struct loop_hooks {
 	void *ctx;

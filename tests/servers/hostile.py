@@ -36,15 +36,15 @@ import base64
 import gzip
 import io
 import json
-import os
-import signal
 import socket
 import struct
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+import servercommon
 
 STATE = {"inferences": 1234.0, "watts": 350.5}
 STATS = {"connections": 0, "requests": 0}
@@ -269,54 +269,16 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, json.dumps(out) + "\n", "application/json")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def handle_error(self, request, client_address):
-        # clients that hang up mid-answer are the point of this server
-        if OPTS.verbose:
-            super().handle_error(request, client_address)
-
-
 def main():
     global OPTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=0, help="port (0: any free one)")
-    ap.add_argument("--max-seconds", type=float, default=600, help="exit after this long")
+    servercommon.add_args(ap, max_seconds=600, watch_stdin=False)
     ap.add_argument("--token", default="s3cr3t-t0ken-for-tests", help="bearer token /auth accepts")
     ap.add_argument("--basic", default="perwatt:hunter2-pass", help="user:password /auth accepts")
-    ap.add_argument("--watch-stdin", action="store_true", help="exit when stdin closes")
     ap.add_argument("--verbose", action="store_true", help="log requests on stderr")
     OPTS = ap.parse_args()
-
-    def bye(*_):
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, bye)
-    signal.signal(signal.SIGINT, bye)
-
-    srv = Server(("127.0.0.1", OPTS.port), Handler)
-
-    def lifetime():
-        if not STOP.wait(OPTS.max_seconds):
-            sys.stderr.write("hostile: --max-seconds reached, exiting\n")
-        os._exit(0)
-
-    threading.Thread(target=lifetime, daemon=True).start()
-    if OPTS.watch_stdin:
-        def watch():
-            try:
-                while sys.stdin.buffer.read(4096):
-                    pass
-            except OSError:
-                pass
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-
-    print(srv.server_address[1], flush=True)
-    srv.serve_forever(poll_interval=0.2)
+    # clients that hang up mid-answer are the point of this server: their errors only with --verbose
+    servercommon.serve(Handler, "hostile", OPTS, queue=128, show_errors=OPTS.verbose)
 
 
 if __name__ == "__main__":

@@ -36,14 +36,14 @@ and the decoded parameters (the first value of each).
 import argparse
 import json
 import math
-import os
 import re
-import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+import servercommon
 
 STOP = threading.Event()
 LOCK = threading.Lock()
@@ -228,54 +228,15 @@ class Handler(BaseHTTPRequestHandler):
         self.reply_json(200, res)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):
-        # clients that time out and hang up are part of the tests
-        if OPTS.verbose:
-            super().handle_error(request, client_address)
-
-
 def main():
     global OPTS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=0, help="port (0: any free one)")
-    ap.add_argument("--max-seconds", type=float, default=120, help="exit after this long")
+    servercommon.add_args(ap, max_seconds=120, watch_stdin=True)
     ap.add_argument("--log", help="append one JSON line per API request to this file")
-    ap.add_argument("--ignore-stdin", action="store_true",
-                    help="do not exit when stdin closes (for running it by hand)")
     ap.add_argument("--verbose", action="store_true", help="log requests on stderr")
     OPTS = ap.parse_args()
-
-    def bye(*_):
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, bye)
-    signal.signal(signal.SIGINT, bye)
-
-    srv = Server(("127.0.0.1", OPTS.port), Handler)
-
-    def lifetime():
-        if not STOP.wait(OPTS.max_seconds):
-            sys.stderr.write("promapi: --max-seconds reached, exiting\n")
-        os._exit(0)
-
-    threading.Thread(target=lifetime, daemon=True).start()
-    if not OPTS.ignore_stdin:
-        def watch():
-            try:
-                while sys.stdin.buffer.read(4096):
-                    pass
-            except OSError:
-                pass
-            os._exit(0)
-        threading.Thread(target=watch, daemon=True).start()
-
-    print(srv.server_address[1], flush=True)
-    srv.serve_forever(poll_interval=0.2)
+    # clients that time out and hang up are part of the tests: their errors only with --verbose
+    servercommon.serve(Handler, "promapi", OPTS, queue=64, show_errors=OPTS.verbose)
 
 
 if __name__ == "__main__":

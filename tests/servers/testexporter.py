@@ -9,11 +9,11 @@ stdin closes (with --watch-stdin), or after --max-seconds (default 600).
 Python 3 standard library only.
 """
 import argparse
-import signal
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+import servercommon
 
 OPTS = None
 T0 = time.time()
@@ -55,31 +55,13 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     global OPTS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--rate", type=float, default=50.0)
     ap.add_argument("--start", type=float, default=1000.0)
     ap.add_argument("--watts", type=float, default=250.0)
     ap.add_argument("--util", type=float, default=0.9)
-    ap.add_argument("--max-seconds", type=float, default=600)
-    ap.add_argument("--watch-stdin", action="store_true")
+    servercommon.add_args(ap, max_seconds=600, watch_stdin=False)
     OPTS = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", OPTS.port), Handler)
-    srv.daemon_threads = True
-    print(srv.server_address[1], flush=True)
-
-    def bye(*_):
-        threading.Thread(target=srv.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, bye)
-    timer = threading.Timer(OPTS.max_seconds, bye)
-    timer.daemon = True
-    timer.start()
-    if OPTS.watch_stdin:
-        def watch():
-            sys.stdin.read()
-            bye()
-        threading.Thread(target=watch, daemon=True).start()
-    srv.serve_forever()
-    return 0
+    servercommon.serve(Handler, "testexporter", OPTS)
 
 
 if __name__ == "__main__":

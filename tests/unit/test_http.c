@@ -34,119 +34,36 @@
 #include <cmocka.h>
 
 #include "fetch/http.h"
-
-#ifndef TOP_SRCDIR
-#define TOP_SRCDIR "."
-#endif
+#include "testlib.h"
 
 #define TOKEN "s3cr3t-t0ken-for-tests"       /* what hostile.py accepts */
 #define BASIC "perwatt:hunter2-pass"
 
-static pid_t srv_pid = -1;
-static int srv_in = -1;                        /* its stdin: closing it ends it */
-static int srv_port;
-static char base[64];                          /* "http://127.0.0.1:PORT" */
+static struct testlib_server srv;              /* hostile.py */
 
 /* ---- the server ------------------------------------------------------------ */
-
-static bool find_exe(const char *name, char *out, size_t n)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-		if (len > 0 && (size_t)snprintf(out, n, "%.*s/%s", (int)len, path, name) < n &&
-		    access(out, X_OK) == 0)
-			return true;
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
 
 static int server_start(void **state)
 {
 	(void)state;
 	if (http_global_init() < 0)
 		return -1;
-	char py[PATH_MAX];
-	if (!find_exe("python3", py, sizeof py)) {
-		fprintf(stderr, "test_http: python3 not found, skipping the server tests\n");
-		return 0;
-	}
-	int out[2], in[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		execl(py, py, TOP_SRCDIR "/tests/servers/hostile.py", "--max-seconds", "120",
-		      "--watch-stdin", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	srv_pid = pid;
-	srv_in = in[1];
-
-	/* the first line is the port */
-	char line[32];
-	size_t n = 0;
-	/* python can take seconds to start on a loaded machine */
-	struct pollfd p = { .fd = out[0], .events = POLLIN };
-	double give_up = clock_now() + 60;
-	while (n + 1 < sizeof line && poll(&p, 1, (int)((give_up - clock_now()) * 1000) + 1) > 0) {
-		ssize_t r = read(out[0], line + n, 1);
-		if (r <= 0 || line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(out[0]);
-	srv_port = atoi(line);
-	if (srv_port <= 0) {
-		fprintf(stderr, "test_http: hostile.py did not start\n");
-		return -1;
-	}
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", srv_port);
-	return 0;
+	static const char *const args[] = { "--max-seconds", "120", "--watch-stdin", NULL };
+	return testlib_server_start("test_http", "hostile.py", args, &srv);
 }
 
 static int server_stop(void **state)
 {
 	(void)state;
-	if (srv_pid > 0) {
-		kill(srv_pid, SIGTERM);
-		close(srv_in);
-		waitpid(srv_pid, NULL, 0);
-	}
+	testlib_server_stop(&srv);
 	http_global_cleanup();
 	return 0;
 }
 
-#define NEED_SERVER() do { if (srv_port <= 0) skip(); } while (0)
+#define NEED_SERVER() TESTLIB_NEED_SERVER(&srv)
 
-/* strstr/prefix checks that show the text when they fail */
-#define assert_has(hay, needle) do { \
-	const char *hay_ = (hay); \
-	if (!hay_ || !strstr(hay_, (needle))) \
-		fail_msg("\"%s\" does not contain \"%s\"", hay_ ? hay_ : "(null)", (needle)); \
-} while (0)
-#define assert_lacks(hay, needle) do { \
-	const char *hay_ = (hay); \
-	if (hay_ && strstr(hay_, (needle))) \
-		fail_msg("\"%s\" contains \"%s\"", hay_, (needle)); \
-} while (0)
+/* a prefix check that shows the text when it fails (assert_has and
+ * assert_lacks: testlib.h) */
 #define assert_starts(hay, prefix) do { \
 	const char *hay_ = (hay); \
 	if (strncmp(hay_, (prefix), strlen(prefix)) != 0) \
@@ -238,15 +155,6 @@ static void result_free(struct result *r)
 	r->body = NULL;
 }
 
-/* No control characters: what a terminal could act on. */
-static bool clean_text(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
 /* ---- a tiny event loop ---------------------------------------------------- */
 
 static double longest_call;     /* the slowest single tick/fds/ready call */
@@ -294,7 +202,7 @@ static void pump(struct http *h, struct result *const *rs, size_t n, double max_
 static void get(struct http *h, const char *path, struct result *r, struct http_req *req)
 {
 	char url[256];
-	snprintf(url, sizeof url, "%s%s", base, path);
+	snprintf(url, sizeof url, "%s%s", srv.base, path);
 	struct http_req def = { 0 };
 	if (!req)
 		req = &def;
@@ -512,7 +420,7 @@ static void reset_empty_and_500(void **state)
 	pump(h, (struct result *[]){ &reset, &empty, &e500, &e404 }, 4, 5);
 
 	char want[96];
-	snprintf(want, sizeof want, "connection reset by 127.0.0.1:%d", srv_port);
+	snprintf(want, sizeof want, "connection reset by 127.0.0.1:%d", srv.port);
 	assert_string_equal(reset.error, want);
 	assert_int_equal(reset.status, 0);
 	assert_has(empty.error, "empty reply from 127.0.0.1:");
@@ -523,7 +431,7 @@ static void reset_empty_and_500(void **state)
 	assert_starts(e500.error, "HTTP 500 Internal Server Error: boom:");
 	assert_has(e500.error, "the backend failed");
 	assert_lacks(e500.error, "second line");
-	assert_true(clean_text(e500.error));
+	assert_true(testlib_clean_text(e500.error));
 	assert_has(e500.body, "second line");   /* the body is still there */
 	assert_string_equal(e404.error, "HTTP 404 Not Found: status 404 as asked");
 	result_free(&reset);
@@ -618,7 +526,7 @@ static void tls_failures(void **state)
 	NEED_SERVER();
 	struct http *h = new_driver();
 	char url[96];
-	snprintf(url, sizeof url, "https://127.0.0.1:%d/ok", srv_port);   /* plain HTTP there */
+	snprintf(url, sizeof url, "https://127.0.0.1:%d/ok", srv.port);   /* plain HTTP there */
 	struct result plain = { 0 }, badca = { 0 };
 	/* loading the system CA bundle takes a while on a loaded machine */
 	struct http_req r1 = { .url = url, .connect_timeout = 15, .timeout = 15 };
@@ -628,7 +536,7 @@ static void tls_failures(void **state)
 	pump(h, (struct result *[]){ &plain, &badca }, 2, 16);
 	assert_starts(plain.error, "TLS failure with 127.0.0.1:");
 	assert_starts(badca.error, "TLS failure with 127.0.0.1:");
-	assert_true(clean_text(plain.error));
+	assert_true(testlib_clean_text(plain.error));
 	result_free(&plain);
 	result_free(&badca);
 	http_free(h);
@@ -724,7 +632,7 @@ static void post_bodies_and_headers(void **state)
 	}
 	char *url = malloc(128);
 	assert_non_null(url);
-	snprintf(url, 128, "%s/headers", base);
+	snprintf(url, 128, "%s/headers", srv.base);
 	char *hdr1 = strdup("Content-Type: application/octet-stream");
 	char *hdr2 = strdup("Accept: application/json");
 	const char *hdrs[] = { hdr1, hdr2, NULL };
@@ -740,7 +648,7 @@ static void post_bodies_and_headers(void **state)
 	free(url);
 
 	char furl[96];
-	snprintf(furl, sizeof furl, "%s/headers", base);
+	snprintf(furl, sizeof furl, "%s/headers", srv.base);
 	struct http_req fq = { .url = furl, .method = "POST", .body = "query=up&time=1" };
 	assert_true(http_request(h, &fq, on_done, &form) > 0);
 	pump(h, (struct result *[]){ &raw, &form }, 2, 5);
@@ -795,7 +703,7 @@ static void streaming_chunks(void **state)
 	assert_int_equal(err.chunks, 0);         /* an error page is not parsed */
 	assert_int_equal(err.status, 500);
 	assert_has(err.error, "boom");
-	assert_true(clean_text(err.error));
+	assert_true(testlib_clean_text(err.error));
 
 	assert_int_equal(selfcancel.calls, 0);   /* cancelled from on_chunk() */
 	assert_int_equal(selfcancel.chunks, 1);
@@ -1019,7 +927,7 @@ static void request_from_done(void **state)
 	struct http *h = new_driver();
 	struct result first = { 0 }, second = { 0 };
 	char url[96];
-	snprintf(url, sizeof url, "%s/ok?inferences=7", base);
+	snprintf(url, sizeof url, "%s/ok?inferences=7", srv.base);
 	struct http_req next = { .url = url };
 	first.then = &next;
 	first.then_r = &second;
@@ -1044,7 +952,7 @@ static void redirect_and_head(void **state)
 	get(h, "/ok", &head, &hq);
 	pump(h, (struct result *[]){ &redir, &head }, 2, 5);
 	char want[128];
-	snprintf(want, sizeof want, "HTTP 302 Found: redirect to %s/ok not followed", base);
+	snprintf(want, sizeof want, "HTTP 302 Found: redirect to %s/ok not followed", srv.base);
 	assert_string_equal(redir.error, want);
 	assert_int_equal(redir.status, 302);
 	assert_false(head.failed);

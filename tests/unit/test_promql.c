@@ -37,22 +37,13 @@
 #include "fetch/http.h"
 #include "fetch/promql.h"
 #include "fetch/source.h"
+#include "testlib.h"
 
 #ifndef TOP_SRCDIR
 #define TOP_SRCDIR "."
 #endif
 #define FIXTURES TOP_SRCDIR "/tests/fixtures/promapi"
 
-#define assert_has(hay, needle) do { \
-	const char *hay_ = (hay); \
-	if (!hay_ || !strstr(hay_, (needle))) \
-		fail_msg("\"%s\" does not contain \"%s\"", hay_ ? hay_ : "(null)", (needle)); \
-} while (0)
-#define assert_lacks(hay, needle) do { \
-	const char *hay_ = (hay); \
-	if (hay_ && strstr(hay_, (needle))) \
-		fail_msg("\"%s\" contains \"%s\"", hay_, (needle)); \
-} while (0)
 #define assert_close(a, b, eps) do { \
 	double a_ = (a), b_ = (b); \
 	if (!(fabs(a_ - b_) <= (eps))) \
@@ -794,110 +785,42 @@ static void config_errors(void **state)
 
 /* ---- the source over HTTP ------------------------------------------------------------ */
 
-static pid_t srv_pid = -1;
-static int srv_in = -1;
-static char base[64];
+static struct testlib_server srv;      /* promapi.py */
 static char logpath[64] = "";
-
-static bool find_exe(const char *name, char *out, size_t n)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t len = strcspn(path, ":");
-		if (len > 0 && (size_t)snprintf(out, n, "%.*s/%s", (int)len, path, name) < n &&
-		    access(out, X_OK) == 0)
-			return true;
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
 
 static int server_start(void **state)
 {
 	(void)state;
 	if (http_global_init() < 0)
 		return -1;
-	char py[PATH_MAX];
-	if (!find_exe("python3", py, sizeof py)) {
-		fprintf(stderr, "test_promql: python3 not found, skipping the server tests\n");
-		return 0;
-	}
 	snprintf(logpath, sizeof logpath, "/tmp/perwatt-test-promql-XXXXXX");
 	int lfd = mkstemp(logpath);
 	if (lfd < 0)
 		return -1;
 	close(lfd);
-	int out[2], in[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		execl(py, py, TOP_SRCDIR "/tests/servers/promapi.py", "--max-seconds", "120",
-		      "--log", logpath, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	srv_pid = pid;
-	srv_in = in[1];
-
-	char line[32];
-	size_t n = 0;
-	struct pollfd p = { .fd = out[0], .events = POLLIN };
-	double give_up = clock_now() + 60;
-	while (n + 1 < sizeof line && poll(&p, 1, (int)((give_up - clock_now()) * 1000) + 1) > 0) {
-		ssize_t r = read(out[0], line + n, 1);
-		if (r <= 0 || line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	close(out[0]);
-	int port = atoi(line);
-	if (port <= 0) {
-		fprintf(stderr, "test_promql: promapi.py did not start\n");
-		return -1;
-	}
-	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
-	return 0;
+	/* no --watch-stdin: promapi.py exits when its stdin closes unless told not to */
+	const char *const args[] = { "--max-seconds", "120", "--log", logpath, NULL };
+	return testlib_server_start("test_promql", "promapi.py", args, &srv);
 }
 
 static int server_stop(void **state)
 {
 	(void)state;
-	if (srv_pid > 0) {
-		close(srv_in);                 /* it exits when its stdin closes */
-		kill(srv_pid, SIGTERM);
-		waitpid(srv_pid, NULL, 0);
-	}
+	testlib_server_stop(&srv);
 	if (logpath[0])
 		unlink(logpath);
 	http_global_cleanup();
 	return 0;
 }
 
-#define NEED_SERVER() do { if (!base[0]) skip(); } while (0)
+#define NEED_SERVER() TESTLIB_NEED_SERVER(&srv)
 
 struct rig {
 	struct model *m;
 	struct http *h;
 	struct source_set set;
 	double t0;
-	double longest;            /* slowest single tick / ready pass */
-	double next_model_tick;
+	struct testlib_loop loop;  /* loop.longest: the slowest single tick / ready pass */
 };
 
 static void rig_init(struct rig *r)
@@ -908,6 +831,8 @@ static void rig_init(struct rig *r)
 	assert_non_null(r->m);
 	assert_non_null(r->h);
 	source_set_init(&r->set);
+	r->loop.set = &r->set;
+	r->loop.model = r->m;
 }
 
 static void rig_add(struct rig *r, const struct fleet_cfg *f)
@@ -927,39 +852,26 @@ static void rig_start(struct rig *r)
 	assert_int_equal(source_set_start(&r->set, r->t0), 0);
 }
 
+struct until {
+	struct rig *r;
+	bool (*holds)(struct rig *, void *);
+	void *arg;
+};
+
+static bool until_holds(void *ctx)
+{
+	struct until *u = ctx;
+	return u->holds(u->r, u->arg);
+}
+
 /* The dashboard's loop (as fetch/drive.c runs it: a model tick once a
  * second), for `seconds`, or until until(arg) holds. */
 static void rig_run(struct rig *r, double seconds, bool (*until)(struct rig *, void *), void *arg)
 {
-	double end = clock_now() + seconds;
-	for (;;) {
-		double now = clock_now();
-		double next = source_set_tick(&r->set, now);
-		double took = clock_now() - now;
-		if (took > r->longest)
-			r->longest = took;
-		now = clock_now();
-		if (now >= r->next_model_tick) {
-			model_tick(r->m, now);
-			r->next_model_tick = floor(now) + 1;
-		}
-		if (r->next_model_tick < next)
-			next = r->next_model_tick;
-		if (now >= end || (until && until(r, arg)))
-			return;
-		struct pollfd pfd[256];
-		int n = source_set_fds(&r->set, pfd, 256);
-		double wake = next < end ? next : end;
-		int ms = wake <= now ? 0 : (int)ceil((wake - now) * 1000);
-		int k = poll(pfd, (nfds_t)n, ms);
-		if (k > 0) {
-			double t = clock_now();
-			source_set_ready(&r->set, pfd, n, t);
-			took = clock_now() - t;
-			if (took > r->longest)
-				r->longest = took;
-		}
-	}
+	struct until u = { r, until, arg };
+	r->loop.done = until ? until_holds : NULL;
+	r->loop.ctx = &u;
+	testlib_run(&r->loop, seconds);
 }
 
 static void rig_free(struct rig *r)
@@ -1075,7 +987,7 @@ static void values_and_backfill(void **state)
 	(void)state;
 	NEED_SERVER();
 	char server[80];
-	snprintf(server, sizeof server, "%s/", base);     /* a trailing slash is fine */
+	snprintf(server, sizeof server, "%s/", srv.base);     /* a trailing slash is fine */
 	struct fleet_cfg f = cfg_make("gpu", server);
 	f.instance_type = "g4dn.2xlarge";
 	f.unit = "inferences";
@@ -1110,7 +1022,7 @@ static void values_and_backfill(void **state)
 	for (int k = 0; k < 3; k++) {
 		struct source_health *h = health_of(fl, figs[k]);
 		char target[160];
-		snprintf(target, sizeof target, "%s %s", base, figs[k]);
+		snprintf(target, sizeof target, "%s %s", srv.base, figs[k]);
 		assert_string_equal(h->target, target);
 		assert_string_equal(h->kind, "promql");
 		assert_int_equal(h->status, HEALTH_OK);
@@ -1201,7 +1113,7 @@ static void values_and_backfill(void **state)
 	read_log(Q_THR, "/api/v1/query", &lt);
 	read_log(Q_POWER, "/api/v1/query", &lp);
 	assert_close(lt.r[0].time, lp.r[0].time, 0);
-	assert_true(r.longest < 0.5);
+	assert_true(r.loop.longest < 0.5);
 	rig_free(&r);
 }
 
@@ -1212,26 +1124,26 @@ static void health_texts(void **state)
 	NEED_SERVER();
 	struct rig r;
 	rig_init(&r);
-	struct fleet_cfg f = cfg_make("bad", base);
+	struct fleet_cfg f = cfg_make("bad", srv.base);
 	f.q_thr = "rate(x[1m] # error t2";
 	f.q_power = "power # v=5 warn t2";
 	f.q_util = "util # empty t2";
 	f.interval = 0.3;
 	rig_add(&r, &f);
-	f = cfg_make("odd", base);
+	f = cfg_make("odd", srv.base);
 	f.q_thr = "up[5m] # matrix t2";
 	f.q_power = "power # notjson t2";
 	f.q_util = "util # escape v=7,8 t2";
 	f.interval = 0.3;
 	rig_add(&r, &f);
-	f = cfg_make("sc", base);
+	f = cfg_make("sc", srv.base);
 	f.q_thr = "sum(x) # scalar v=42 t2";
 	f.q_power = "power # nan v=1,2 t2";
 	f.q_util = "util # nolabel norange v=3,4 t2";
 	f.interval = 0.3;
 	rig_add(&r, &f);
 	char gone[80];
-	snprintf(gone, sizeof gone, "%s/nothere", base);
+	snprintf(gone, sizeof gone, "%s/nothere", srv.base);
 	f = cfg_make("lost", gone);                         /* 404 page not found */
 	f.q_thr = "up # t2";
 	f.interval = 0.3;
@@ -1324,7 +1236,7 @@ static void slow_query_alone(void **state)
 	NEED_SERVER();
 	struct rig r;
 	rig_init(&r);
-	struct fleet_cfg f = cfg_make("slowf", base);
+	struct fleet_cfg f = cfg_make("slowf", srv.base);
 	f.q_thr = "x # slow=3 v=1 t3";
 	f.q_power = "y # v=2 t3";
 	f.interval = 0.2;
@@ -1360,7 +1272,7 @@ static void slow_query_alone(void **state)
 	/* one in flight at a time, then backoff: sent at 0, ~1.4, ~2.5 at most */
 	assert_true(ls.n >= 1 && ls.n <= 3);
 	assert_true(lp.n >= 9);
-	assert_true(r.longest < 0.3);
+	assert_true(r.loop.longest < 0.3);
 	/* stopping with the slow requests (instant and backfill) in flight */
 	rig_free(&r);
 }
