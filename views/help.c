@@ -21,7 +21,7 @@ static const char *const legend[][2] = {
 	{ "DEMO", "the figures are simulated by the demo source" },
 	{ "~", "an estimate (power from utilization, a price from a table)" },
 	{ "n/a", "not known (yet): no source reports it" },
-	{ "graphs", "one column per second, scaled to the range they show" },
+	{ "graphs", "one column per 5 seconds, scaled to the range they show" },
 	{ "ratios", "candidate / baseline; coloured and worded better or worse" },
 };
 

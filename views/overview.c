@@ -20,6 +20,7 @@
 #define LABEL_W 11      /* "Throughput " */
 #define VALUE_W 7       /* "~54.4k", "$24.82", "8.25": right-aligned here */
 #define SPARK_MAX_W 512
+#define SPARK_STEP 5    /* seconds per sparkline column */
 /* A fleet whose newest sample is older than this is shown greyed, with
  * its last figures (not blanks): a slow or dead target is visible as such. */
 #define STALE_SECONDS 5.0
@@ -33,6 +34,7 @@ struct overview {
 	bool estimated;         /* some figure on screen is an estimate */
 	const char *footer_note;    /* the model's note when it has no line of its own */
 	float pts[SPARK_MAX_W];
+	float raw[SPARK_MAX_W * SPARK_STEP];    /* 1 s points the columns average */
 };
 
 /* ---- figures as text ------------------------------------------------------- */
@@ -225,7 +227,23 @@ static void draw_spark(struct overview *o, const struct term *t, WINDOW *w, int 
 		return;
 	if (cw > SPARK_MAX_W)
 		cw = SPARK_MAX_W;
-	size_t n = series_points(s, now, 1, o->pts, (size_t)cw);
+	/* Each column is SPARK_STEP seconds, aligned to the clock: the graph
+	 * shifts once per step and in between only its newest column changes.
+	 * Shifting every second rewrote most of each graph's top row every
+	 * frame, which was most of the bytes sent (bench/RESULTS.md). */
+	size_t n = (size_t)cw;
+	double end = floor(now / SPARK_STEP) * SPARK_STEP + (SPARK_STEP - 1);
+	size_t got = series_points(s, end, 1, o->raw, n * SPARK_STEP);
+	for (size_t j = 0; j < n; j++) {
+		double sum = 0;
+		int k = 0;
+		for (size_t i = j * SPARK_STEP; i < (j + 1) * SPARK_STEP && i < got; i++)
+			if (!isnan(o->raw[i])) {
+				sum += o->raw[i];
+				k++;
+			}
+		o->pts[j] = k ? (float)(sum / k) : NAN;
+	}
 	double lo, hi;
 	spark_range(o->pts, n, &lo, &hi);
 	widget_spark(t, w, y, x, cw, h, o->pts, n, lo, hi, term_attr(t, role));
