@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "core/cwproto.h"
+#include "testlib.h"
 #include "core/format.h"
 
 #ifndef TOP_SRCDIR
@@ -48,29 +49,7 @@ static char *slurp(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4096;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-		if (k == 0)
-			break;
-		n += k;
-	}
-	fclose(f);
-	char *exact = malloc(n ? n : 1);
-	assert_non_null(exact);
-	memcpy(exact, buf, n);
-	free(buf);
-	*len = n;
-	return exact;
+	return testlib_slurp(path, len);
 }
 
 static char *exact_copy(const char *s, size_t len)

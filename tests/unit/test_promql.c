@@ -52,34 +52,6 @@
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-/* The file's bytes in a buffer of exactly that size (no NUL after them), so
- * that the sanitizers catch any read past the end. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 4096;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t k = fread(buf + n, 1, cap - n, f);
-		if (k == 0)
-			break;
-		n += k;
-	}
-	fclose(f);
-	char *exact = malloc(n ? n : 1);
-	assert_non_null(exact);
-	memcpy(exact, buf, n);
-	free(buf);
-	*len = n;
-	return exact;
-}
 
 /* A copy of a string without its NUL. */
 static char *exact_copy(const char *s, size_t *len)
@@ -189,7 +161,7 @@ static void parse_fixtures(void **state)
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", FIXTURES, fx->file);
 		size_t len;
-		char *body = slurp(path, &len);
+		char *body = testlib_slurp(path, &len);
 		for (int want = PROMQL_WANT_INSTANT; want <= PROMQL_WANT_RANGE; want++) {
 			struct got g;
 			memset(&g, 0, sizeof g);
@@ -269,7 +241,7 @@ static void matrix_series_index(void **state)
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/query_range-matrix-rate.json", FIXTURES);
 	size_t len;
-	char *body = slurp(path, &len);
+	char *body = testlib_slurp(path, &len);
 	struct got g = { 0 };
 	assert_int_equal(promql_parse_response(body, len, PROMQL_WANT_RANGE, "f", got_fn, &g, NULL,
 	                                       NULL, 0), 0);
@@ -423,7 +395,7 @@ static void truncated_answers(void **state)
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", FIXTURES, files[f]);
 		size_t len;
-		char *body = slurp(path, &len);
+		char *body = testlib_slurp(path, &len);
 		enum promql_want w = strstr(files[f], "range") ? PROMQL_WANT_RANGE : PROMQL_WANT_INSTANT;
 		for (size_t cut = 0; cut < len; cut++) {
 			char *part = malloc(cut ? cut : 1);

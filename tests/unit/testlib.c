@@ -191,3 +191,30 @@ bool testlib_clean_text(const char *s)
 			return false;
 	return true;
 }
+
+char *testlib_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		size_t k = fread(buf + n, 1, cap - n, f);
+		if (k == 0)
+			break;
+		n += k;
+	}
+	fclose(f);
+	char *exact = malloc(n ? n : 1);
+	assert_non_null(exact);
+	memcpy(exact, buf, n);
+	free(buf);
+	*len = n;
+	return exact;
+}

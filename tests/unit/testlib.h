@@ -74,6 +74,13 @@ struct testlib_loop {
  */
 void testlib_run(struct testlib_loop *l, double seconds);
 
+/* ---- files ----------------------------------------------------------------- */
+
+/* The file's bytes in a malloc'ed buffer of exactly that size (no NUL after
+ * them), so that the sanitizers catch any read past the end; fails the test
+ * when the file cannot be read.  The caller frees it. */
+char *testlib_slurp(const char *path, size_t *len);
+
 /* ---- checks ---------------------------------------------------------------- */
 
 /* No control characters: nothing a terminal could act on. */
