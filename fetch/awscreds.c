@@ -1253,7 +1253,7 @@ static void container_fetch(struct awscreds *c, double now)
 	}
 	struct http_req req = {
 		.url = c->cont_url, .headers = hdrs, .connect_timeout = CONTAINER_TIMEOUT,
-		.timeout = CONTAINER_TIMEOUT, .max_bytes = REPLY_MAX,
+		.timeout = CONTAINER_TIMEOUT, .max_bytes = REPLY_MAX, .sensitive = true, .no_proxy = true,
 	};
 	int id = http_request(c->h, &req, on_done, &c->slot[S_CONTAINER]);
 	wipe(hdr, sizeof hdr);
@@ -1295,7 +1295,7 @@ static int imds_get(struct awscreds *c, int kind, const char *path, const char *
 	}
 	struct http_req req = {
 		.url = url, .headers = hdrs, .connect_timeout = c->cyc_timeout,
-		.timeout = c->cyc_timeout, .max_bytes = REPLY_MAX,
+		.timeout = c->cyc_timeout, .max_bytes = REPLY_MAX, .sensitive = true, .no_proxy = true,
 	};
 	int id = http_request(c->h, &req, on_done, &c->slot[kind]);
 	wipe(hdr, sizeof hdr);
@@ -1360,7 +1360,8 @@ static void imds_begin(struct awscreds *c, double now, bool creds, bool meta)
 		snprintf(url, sizeof url, "%s/latest/api/token", c->imds);
 		struct http_req req = {
 			.url = url, .method = "PUT", .headers = hdrs, .connect_timeout = IMDS_TIMEOUT,
-			.timeout = IMDS_TIMEOUT, .max_bytes = IMDS_TOKEN_MAX,
+			.timeout = IMDS_TIMEOUT, .max_bytes = IMDS_TOKEN_MAX, .sensitive = true,
+			.no_proxy = true,
 		};
 		int id = http_request(c->h, &req, on_done, &c->slot[S_TOKEN]);
 		if (id < 0)

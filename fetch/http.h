@@ -91,6 +91,27 @@ struct http_req {
 	                              * (one of the two; a trailing newline is
 	                              * dropped; never logged or in an error) */
 	http_chunk_fn on_chunk;      /* NULL: the body is buffered and given to done() */
+	const struct http_aws *aws;  /* sign the request with AWS SigV4, or NULL */
+	bool sensitive;              /* the response carries secrets (credentials):
+	                              * its buffer is wiped when freed */
+	bool no_proxy;               /* never through a proxy from http_proxy & co.
+	                              * (link-local metadata services) */
+};
+
+/* AWS Signature Version 4, done by libcurl (CURLOPT_AWS_SIGV4) over the
+ * method, URL, body and every header in `headers` (so Content-Type and
+ * X-Amz-Target are signed; see shared/reference/cloudwatch.md, section 2).
+ * With libcurl 7.88 a signed request must not carry an X-Amz-Date or Date
+ * header, an empty header ("Expect:") or one name twice: the driver then
+ * leaves out its own "Expect:" and refuses such headers.  The session
+ * token goes out as a signed X-Amz-Security-Token header.  Key id, secret
+ * and token are copied, wiped when the request ends, and never appear in
+ * an error text.  Cannot be combined with bearer_file or basic_file. */
+struct http_aws {
+	const char *sigv4;           /* "aws:amz:REGION:SERVICE": always both spelled out */
+	const char *key_id;
+	const char *secret;
+	const char *token;           /* NULL: none */
 };
 
 struct http_resp {
