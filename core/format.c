@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -225,4 +226,14 @@ size_t fmt_sanitize(char *buf, size_t n, const char *src, bool utf8)
 	}
 	buf[o] = '\0';
 	return o;
+}
+
+void fmt_msg(char *buf, size_t n, const char *fmt, ...)
+{
+	if (!buf || !n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
 }

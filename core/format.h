@@ -21,6 +21,10 @@ size_t fmt_si(char *buf, size_t n, double v, int width, const char *unit, bool u
 /* Money: "$0.752", "$24.82", "$791", "$2,091", "$1.23M". */
 size_t fmt_usd(char *buf, size_t n, double usd, int width);
 
+/* An error message into a caller's buffer: vsnprintf when n > 0, nothing
+ * when the caller gave no room (n == 0). */
+void fmt_msg(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Durations: "12 s", "45 min", "2.30 h", "3.1 d". */
 size_t fmt_duration(char *buf, size_t n, double seconds, int width);
 

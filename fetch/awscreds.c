@@ -26,6 +26,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/format.h"
 #include "fetch/awscreds.h"
 #include "fetch/http.h"
 #include "fetch/source.h"
@@ -146,17 +147,6 @@ static void sanitize(char *s)
 			*p = '?';
 }
 
-static void say(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *buf, size_t n, const char *fmt, ...)
-{
-	if (!buf || n == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	sanitize(buf);
-}
 
 /* Overwrites every occurrence of `secret` in buf with '*'. */
 static void mask(char *buf, const char *secret)
@@ -218,11 +208,11 @@ static bool cred_chars_ok(const char *s)
 static bool set_cred(char *dst, size_t n, const char *src, const char *what, char *err, size_t errn)
 {
 	if (!*src || !cred_chars_ok(src)) {
-		say(err, errn, "%s is empty or holds characters a credential cannot have", what);
+		fmt_msg(err, errn, "%s is empty or holds characters a credential cannot have", what);
 		return false;
 	}
 	if (!copy_str(dst, n, src)) {
-		say(err, errn, "%s is too long (over %zu bytes)", what, n - 1);
+		fmt_msg(err, errn, "%s is too long (over %zu bytes)", what, n - 1);
 		return false;
 	}
 	return true;
@@ -370,23 +360,23 @@ static bool check_url(const char *what, const char *url, bool strip_slash, char 
 {
 	size_t skip = strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
 	if (skip == 0) {
-		say(err, errn, "%s is not an http:// or https:// URL", what);
+		fmt_msg(err, errn, "%s is not an http:// or https:// URL", what);
 		return false;
 	}
 	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
 		if (*p <= 0x20 || *p == 0x7f) {
-			say(err, errn, "%s holds spaces or control characters", what);
+			fmt_msg(err, errn, "%s holds spaces or control characters", what);
 			return false;
 		}
 	const char *host = url + skip;
 	if (!*host || *host == '/' || *host == '?' || *host == '#' || *host == ':') {
-		say(err, errn, "%s has no host", what);
+		fmt_msg(err, errn, "%s has no host", what);
 		return false;
 	}
 	size_t len = strlen(url);
 	bool has_path = strpbrk(host, "/?#") != NULL;
 	if (len + 2 > n) {
-		say(err, errn, "%s is too long", what);
+		fmt_msg(err, errn, "%s is too long", what);
 		return false;
 	}
 	memcpy(out, url, len + 1);
@@ -562,7 +552,7 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 		char *le = nl ? nl : end;
 		lineno++;
 		if (memchr(p, '\0', (size_t)(le - p))) {
-			say(err, errn, "%s:%d: a NUL byte (not a text file?)", path, lineno);
+			fmt_msg(err, errn, "%s:%d: a NUL byte (not a text file?)", path, lineno);
 			return -1;
 		}
 		if (nl)
@@ -582,7 +572,7 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 		if (*t == '[') {
 			size_t tl = strlen(t);
 			if (t[tl - 1] != ']') {
-				say(err, errn, "%s:%d: a section header without its closing ']'", path, lineno);
+				fmt_msg(err, errn, "%s:%d: a section header without its closing ']'", path, lineno);
 				return -1;
 			}
 			t[tl - 1] = '\0';
@@ -605,12 +595,12 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 				rest = s;
 			}
 			if (!copy_str(name, sizeof name, rest)) {
-				say(err, errn, "%s:%d: section name too long", path, lineno);
+				fmt_msg(err, errn, "%s:%d: section name too long", path, lineno);
 				return -1;
 			}
 			unquote(name);
 			if (!*name) {
-				say(err, errn, "%s:%d: a section without a name", path, lineno);
+				fmt_msg(err, errn, "%s:%d: a section without a name", path, lineno);
 				return -1;
 			}
 			if (ini_add(ini, kind, file, name, NULL, NULL) < 0)
@@ -621,22 +611,22 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 		}
 		char *eq = strchr(t, '=');
 		if (!eq) {
-			say(err, errn, "%s:%d: expected 'key = value' or a [section]", path, lineno);
+			fmt_msg(err, errn, "%s:%d: expected 'key = value' or a [section]", path, lineno);
 			return -1;
 		}
 		if (eq == t) {
-			say(err, errn, "%s:%d: '=' without a key before it", path, lineno);
+			fmt_msg(err, errn, "%s:%d: '=' without a key before it", path, lineno);
 			return -1;
 		}
 		if (!in_section) {
-			say(err, errn, "%s:%d: a setting before any [section]", path, lineno);
+			fmt_msg(err, errn, "%s:%d: a setting before any [section]", path, lineno);
 			return -1;
 		}
 		*eq = '\0';
 		char *k = trim(t), *v = trim(eq + 1);
 		if (!*v) {                      /* opens a sub-section */
 			if (!copy_str(sub, sizeof sub, k)) {
-				say(err, errn, "%s:%d: key too long", path, lineno);
+				fmt_msg(err, errn, "%s:%d: key too long", path, lineno);
 				return -1;
 			}
 			continue;
@@ -645,7 +635,7 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 			sub[0] = '\0';
 		int kl = sub[0] ? snprintf(key, sizeof key, "%s.%s", sub, k) : snprintf(key, sizeof key, "%s", k);
 		if (kl < 0 || (size_t)kl >= sizeof key) {
-			say(err, errn, "%s:%d: key too long", path, lineno);
+			fmt_msg(err, errn, "%s:%d: key too long", path, lineno);
 			return -1;
 		}
 		if ((kind == K_PROFILE || kind == K_SERVICES) && ini_add(ini, kind, file, name, key, v) < 0)
@@ -653,7 +643,7 @@ static int ini_parse(struct ini *ini, int file, const char *path, char *text, si
 	}
 	return 0;
 oom:
-	say(err, errn, "out of memory reading %s", path);
+	fmt_msg(err, errn, "out of memory reading %s", path);
 	return -1;
 }
 
@@ -668,25 +658,25 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, cha
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		say(err, errn, "cannot open %s: %s", path, strerror(errno));
+		fmt_msg(err, errn, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
-		say(err, errn, "out of memory reading %s", path);
+		fmt_msg(err, errn, "out of memory reading %s", path);
 		return -1;
 	}
 	for (;;) {
 		if (n + 1 >= cap) {
 			if (cap > max) {
-				say(err, errn, "%s is larger than %zu bytes", path, max);
+				fmt_msg(err, errn, "%s is larger than %zu bytes", path, max);
 				goto fail;
 			}
 			char *b = malloc(cap * 2);
 			if (!b) {
-				say(err, errn, "out of memory reading %s", path);
+				fmt_msg(err, errn, "out of memory reading %s", path);
 				goto fail;
 			}
 			memcpy(b, buf, n);
@@ -699,7 +689,7 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, cha
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			say(err, errn, "cannot read %s: %s", path, strerror(errno));
+			fmt_msg(err, errn, "cannot read %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -708,7 +698,7 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, cha
 	}
 	close(fd);
 	if (n > max) {
-		say(err, errn, "%s is larger than %zu bytes", path, max);
+		fmt_msg(err, errn, "%s is larger than %zu bytes", path, max);
 		wipe(buf, n);
 		free(buf);
 		return -1;
@@ -748,7 +738,7 @@ static bool aws_file(char *out, size_t n, const char *var, const char *leaf, cha
 	out[0] = '\0';
 	if (v && v[0] == '~' && v[1] == '/') {
 		if (!home) {
-			say(err, errn, "%s starts with ~/ but HOME is not set", var);
+			fmt_msg(err, errn, "%s starts with ~/ but HOME is not set", var);
 			return false;
 		}
 		len = snprintf(out, n, "%s/%s", home, v + 2);
@@ -760,7 +750,7 @@ static bool aws_file(char *out, size_t n, const char *var, const char *leaf, cha
 		return true;
 	}
 	if (len < 0 || (size_t)len >= n) {
-		say(err, errn, "%s: path too long", v ? var : "HOME");
+		fmt_msg(err, errn, "%s: path too long", v ? var : "HOME");
 		return false;
 	}
 	return true;
@@ -773,7 +763,7 @@ static void unsupported(char *err, size_t errn, const char *who, const char *wha
 	char opt[NAME_MAX_LEN + 16] = "";
 	if (profile && strcmp(profile, "default") != 0)
 		snprintf(opt, sizeof opt, " --profile %s", profile);
-	say(err, errn, "%s uses %s, which perwatt does not support: export keys instead, e.g. "
+	fmt_msg(err, errn, "%s uses %s, which perwatt does not support: export keys instead, e.g. "
 	    "eval \"$(aws configure export-credentials%s --format env)\", or set "
 	    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or put them in ~/.aws/credentials)",
 	    who, what, opt);
@@ -788,12 +778,12 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 	if (!pname)
 		pname = "default";
 	if (!copy_str(c->profile, sizeof c->profile, pname)) {
-		say(err, errn, "profile name too long");
+		fmt_msg(err, errn, "profile name too long");
 		return -1;
 	}
 	for (const unsigned char *p = (const unsigned char *)pname; *p; p++)
 		if (*p < 0x20 || *p == 0x7f) {
-			say(err, errn, "the profile name holds control characters");
+			fmt_msg(err, errn, "the profile name holds control characters");
 			return -1;
 		}
 
@@ -809,7 +799,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 		char hint[NAME_MAX_LEN + 64] = "";
 		if (strcmp(pname, "default") != 0 && ini_has(ini, K_IGNORED, F_CONFIG, pname))
 			snprintf(hint, sizeof hint, " (the config file has [%s]: write [profile %s])", pname, pname);
-		say(err, errn, "profile '%s' (%s) not found in %s or %s%s", pname,
+		fmt_msg(err, errn, "profile '%s' (%s) not found in %s or %s%s", pname,
 		    opt_profile ? "--profile" : "AWS_PROFILE",
 		    *ini->path[F_CONFIG] ? ini->path[F_CONFIG] : "(no config file)",
 		    *ini->path[F_CREDS] ? ini->path[F_CREDS] : "(no credentials file)", hint);
@@ -840,7 +830,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 		} else if (strcasecmp(mode, "IPv6") == 0) {
 			snprintf(c->imds, sizeof c->imds, "%s", IMDS_V6);
 		} else {
-			say(err, errn, "the instance metadata endpoint mode must be IPv4 or IPv6");
+			fmt_msg(err, errn, "the instance metadata endpoint mode must be IPv4 or IPv6");
 			return -1;
 		}
 	}
@@ -849,7 +839,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 	const char *ak = env("AWS_ACCESS_KEY_ID"), *sk = env("AWS_SECRET_ACCESS_KEY");
 	if (!opt_profile && (ak || sk)) {
 		if (!ak || !sk) {
-			say(err, errn, "%s is set but %s is not", ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+			fmt_msg(err, errn, "%s is set but %s is not", ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 			    ak ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
 			return -1;
 		}
@@ -860,7 +850,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 			return -1;
 		if (exp) {
 			if (!parse_rfc3339(exp, &c->cur.expires)) {
-				say(err, errn, "AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time "
+				fmt_msg(err, errn, "AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time "
 				    "(like 2026-11-20T12:00:00Z)");
 				return -1;
 			}
@@ -868,7 +858,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 			if (left <= 0) {
 				char when[64];
 				fmt_time(when, sizeof when, c->cur.expires);
-				say(err, errn, "the credentials in the environment expired at %s "
+				fmt_msg(err, errn, "the credentials in the environment expired at %s "
 				    "(AWS_CREDENTIAL_EXPIRATION): export fresh ones", when);
 				return -1;
 			}
@@ -900,7 +890,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 		if (pak || psk) {
 			char what[NAME_MAX_LEN + 64];
 			if (!pak || !psk) {
-				say(err, errn, "%s has %s but no %s", who,
+				fmt_msg(err, errn, "%s has %s but no %s", who,
 				    pak ? "aws_access_key_id" : "aws_secret_access_key",
 				    pak ? "aws_secret_access_key" : "aws_access_key_id");
 				return -1;
@@ -933,7 +923,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 		if (rel) {
 			char url[AWSCREDS_URL_MAX];
 			if (rel[0] != '/' || (size_t)snprintf(url, sizeof url, "%s%s", ECS_HOST, rel) >= sizeof url) {
-				say(err, errn, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting with /");
+				fmt_msg(err, errn, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path starting with /");
 				return -1;
 			}
 			if (!check_url("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", url, false, c->cont_url,
@@ -945,7 +935,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 			               sizeof c->cont_url, err, errn))
 				return -1;
 			if (!container_host_ok(c->cont_url)) {
-				say(err, errn, "AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only to "
+				fmt_msg(err, errn, "AWS_CONTAINER_CREDENTIALS_FULL_URI: plain http is allowed only to "
 				    "a loopback address, 169.254.170.2, 169.254.170.23 or [fd00:ec2::23]; "
 				    "use https");
 				return -1;
@@ -954,7 +944,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 		} else if (!c->imds_off) {
 			c->prov = CP_IMDS;
 		} else {
-			say(err, errn, "no AWS credentials found: none in the environment, %s%s, no container "
+			fmt_msg(err, errn, "no AWS credentials found: none in the environment, %s%s, no container "
 			    "credentials, and instance metadata is disabled (AWS_EC2_METADATA_DISABLED). "
 			    "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, put them in ~/.aws/credentials, "
 			    "or run eval \"$(aws configure export-credentials --format env)\"",
@@ -977,7 +967,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 	}
 	if (r) {
 		if (!region_ok(r)) {
-			say(err, errn, "the region from %s is not a region name (like us-east-1)", rsrc);
+			fmt_msg(err, errn, "the region from %s is not a region name (like us-east-1)", rsrc);
 			return -1;
 		}
 		snprintf(c->region, sizeof c->region, "%s", r);
@@ -1132,14 +1122,14 @@ static int parse_creds(const char *body, size_t len, const char *from, bool stri
 	int rc = -1;
 	char what[96];
 	if (!cJSON_IsObject(j)) {
-		say(err, errn, "malformed credentials from %s: not a JSON object", from);
+		fmt_msg(err, errn, "malformed credentials from %s: not a JSON object", from);
 		goto out;
 	}
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "Code");
 	if (cJSON_IsString(code) && code->valuestring && strcmp(code->valuestring, "Success") != 0) {
 		char cs[64];
 		snprintf(cs, sizeof cs, "%s", code->valuestring);
-		say(err, errn, "%s answered Code \"%s\" instead of credentials", from, cs);
+		fmt_msg(err, errn, "%s answered Code \"%s\" instead of credentials", from, cs);
 		goto out;
 	}
 	static const char *const names[] = { "AccessKeyId", "SecretAccessKey", "Token", "Expiration" };
@@ -1150,19 +1140,19 @@ static int parse_creds(const char *body, size_t len, const char *from, bool stri
 		bool required = i < 2 || strict;
 		if (!f || cJSON_IsNull(f)) {
 			if (required) {
-				say(err, errn, "malformed credentials from %s: no %s", from, names[i]);
+				fmt_msg(err, errn, "malformed credentials from %s: no %s", from, names[i]);
 				goto out;
 			}
 			continue;
 		}
 		if (!cJSON_IsString(f) || !f->valuestring) {
-			say(err, errn, "malformed credentials from %s: %s is not a string", from, names[i]);
+			fmt_msg(err, errn, "malformed credentials from %s: %s is not a string", from, names[i]);
 			goto out;
 		}
 		snprintf(what, sizeof what, "%s from %s", names[i], from);
 		if (i == 3) {
 			if (!parse_rfc3339(f->valuestring, &v->expires)) {
-				say(err, errn, "malformed credentials from %s: Expiration is not an RFC 3339 time", from);
+				fmt_msg(err, errn, "malformed credentials from %s: Expiration is not an RFC 3339 time", from);
 				goto out;
 			}
 		} else if (!set_cred(dst[i], cap[i], f->valuestring, what, err, errn)) {
@@ -1188,7 +1178,7 @@ static void container_done(struct awscreds *c, const struct http_resp *r, double
 {
 	char msg[AWSCREDS_ERROR_MAX];
 	if (r->error) {
-		say(msg, sizeof msg, "container credentials endpoint: %s", r->error);
+		fmt_msg(msg, sizeof msg, "container credentials endpoint: %s", r->error);
 		redact(c, msg);                 /* an endpoint could echo the token */
 		wipe(c->cont_auth, sizeof c->cont_auth);
 		fetch_failed(c, now, msg);
@@ -1217,7 +1207,7 @@ static void container_fetch(struct awscreds *c, double now)
 	if (file) {
 		int rc = read_small(file, CONTAINER_AUTH_MAX - 1, &buf, &len, msg, sizeof msg);
 		if (rc == 0)
-			say(msg, sizeof msg, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s does not exist", file);
+			fmt_msg(msg, sizeof msg, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s does not exist", file);
 		if (rc <= 0) {
 			fetch_failed(c, now, msg);
 			notify(c);
@@ -1231,7 +1221,7 @@ static void container_fetch(struct awscreds *c, double now)
 		tok = buf;
 	}
 	if (tok && (strpbrk(tok, "\r\n") || strlen(tok) >= sizeof c->cont_auth)) {
-		say(msg, sizeof msg, "%s: the authorization token holds a line break or is too long",
+		fmt_msg(msg, sizeof msg, "%s: the authorization token holds a line break or is too long",
 		    file ? "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" : "AWS_CONTAINER_AUTHORIZATION_TOKEN");
 		if (buf) {
 			wipe(buf, len);
@@ -1490,7 +1480,7 @@ static void meta_done(struct awscreds *c, int kind, const struct http_resp *r)
 	char val[64];
 	if (r->error) {
 		if (!c->meta_err[0]) {
-			say(c->meta_err, sizeof c->meta_err, "instance metadata (%s) %s: %s", c->imds,
+			fmt_msg(c->meta_err, sizeof c->meta_err, "instance metadata (%s) %s: %s", c->imds,
 			    what[kind], r->error);
 			redact(c, c->meta_err);
 		}
@@ -1507,7 +1497,7 @@ static void meta_done(struct awscreds *c, int kind, const struct http_resp *r)
 	} else if (kind == S_IID && ok && meta_ok(val, sizeof c->iid)) {
 		snprintf(c->iid, sizeof c->iid, "%s", val);
 	} else if (!c->meta_err[0]) {
-		say(c->meta_err, sizeof c->meta_err, "instance metadata (%s) sent an unusable %s",
+		fmt_msg(c->meta_err, sizeof c->meta_err, "instance metadata (%s) sent an unusable %s",
 		    c->imds, what[kind]);
 	}
 }
@@ -1559,7 +1549,7 @@ struct awscreds *awscreds_new(struct http *h, const struct awscreds_options *o, 
 		err[0] = '\0';
 	struct awscreds *c = calloc(1, sizeof *c);
 	if (!c) {
-		say(err, errlen, "out of memory");
+		fmt_msg(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->h = h;
@@ -1575,14 +1565,14 @@ struct awscreds *awscreds_new(struct http *h, const struct awscreds_options *o, 
 	char e[AWSCREDS_ERROR_MAX] = "";
 	int rc = ini ? resolve(c, o, ini, e, sizeof e) : -1;
 	if (!ini)
-		say(e, sizeof e, "out of memory");
+		fmt_msg(e, sizeof e, "out of memory");
 	if (ini) {
 		ini_free(ini);
 		free(ini);
 	}
 	if (rc < 0) {
 		redact(c, e);
-		say(err, errlen, "%s", e);
+		fmt_msg(err, errlen, "%s", e);
 		awscreds_free(c);
 		return NULL;
 	}
@@ -1778,7 +1768,7 @@ int awscreds_endpoint(const struct awscreds *c, const char *service, char *buf, 
 	int s = find_service(service);
 	int len;
 	if (s < 0) {
-		say(buf, n, "unknown AWS service (cloudwatch or pricing)");
+		fmt_msg(buf, n, "unknown AWS service (cloudwatch or pricing)");
 		return -1;
 	}
 	if (c->ep[s][0]) {
@@ -1786,14 +1776,14 @@ int awscreds_endpoint(const struct awscreds *c, const char *service, char *buf, 
 	} else if (s == SVC_PRICING) {
 		len = snprintf(buf, n, "https://api.pricing.us-east-1.amazonaws.com/");
 	} else if (!c->region[0]) {
-		say(buf, n, "no AWS region: set AWS_REGION, a profile's region, or --region");
+		fmt_msg(buf, n, "no AWS region: set AWS_REGION, a profile's region, or --region");
 		return -1;
 	} else {
 		len = snprintf(buf, n, "https://monitoring.%s.amazonaws.com%s/", c->region,
 		               strncmp(c->region, "cn-", 3) == 0 ? ".cn" : "");
 	}
 	if (len < 0 || (size_t)len >= n) {
-		say(buf, n, "endpoint URL too long");
+		fmt_msg(buf, n, "endpoint URL too long");
 		return -1;
 	}
 	return 0;
@@ -1809,17 +1799,17 @@ int awscreds_sigv4(const struct awscreds *c, const char *service, char *buf, siz
 {
 	int s = find_service(service);
 	if (s < 0) {
-		say(buf, n, "unknown AWS service (cloudwatch or pricing)");
+		fmt_msg(buf, n, "unknown AWS service (cloudwatch or pricing)");
 		return -1;
 	}
 	const char *region = s == SVC_PRICING ? "us-east-1" : c->region;
 	if (!region[0]) {
-		say(buf, n, "no AWS region: set AWS_REGION, a profile's region, or --region");
+		fmt_msg(buf, n, "no AWS region: set AWS_REGION, a profile's region, or --region");
 		return -1;
 	}
 	int len = snprintf(buf, n, "aws:amz:%s:%s", region, services[s].signing);
 	if (len < 0 || (size_t)len >= n) {
-		say(buf, n, "buffer too small");
+		fmt_msg(buf, n, "buffer too small");
 		return -1;
 	}
 	return 0;
