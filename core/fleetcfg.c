@@ -24,6 +24,17 @@
 
 /* The scrape source's presets (fetch/presets.c): core/ may not include it. */
 static const char *const presets[] = { "dcgm", "node", "neuron", "scaphandre", "kepler", NULL };
+/* The CloudWatch source's presets: keep in step with fetch/cloudwatch.c.
+ * "neuron" is both: a cloudwatch fleet's neuron reads what
+ * neuron-monitor-cloudwatch.py publishes, a scrape fleet's its Prometheus
+ * bridge. */
+static const char *const cw_presets[] = { "cwagent-gpu", "ec2", "neuron", NULL };
+
+#define CW_NAME_MAX 255     /* bytes in a namespace, a metric or a dimension name */
+#define CW_VALUE_MAX 1024   /* bytes in a dimension value */
+#define CW_DIMS_MAX 30      /* dimensions of one metric: CloudWatch's limit */
+#define CW_EXPR_MAX 1024    /* bytes in a Metric Math or SEARCH expression */
+#define CW_SETTLE_MAX 900.0
 
 /* ---- keys ---------------------------------------------------------------- */
 
@@ -31,13 +42,23 @@ enum fkey {
 	FK_TYPE, FK_INSTANCES, FK_UNIT, FK_USD, FK_BASELINE, FK_SOURCE, FK_PRESET,
 	FK_TARGETS, FK_FILE_SD, FK_THR, FK_THR_SCALE, FK_POWER, FK_POWER_UNIT,
 	FK_UTIL, FK_UTIL_UNIT, FK_SERVER, FK_Q_THR, FK_Q_POWER, FK_Q_UTIL,
+	FK_THR_EXPR, FK_POWER_EXPR, FK_UTIL_EXPR, FK_THR_STAT, FK_POWER_STAT, FK_UTIL_STAT,
+	FK_SELECT, FK_NAMESPACE, FK_PERIOD, FK_SETTLE,
 	FK_INTERVAL, FK_TIMEOUT, FK_BEARER, FK_BASIC, FK_CA, FK_INSECURE,
 	FK_COUNT
 };
 
+/* The keys of each figure, by enum metric (throughput, power, utilization). */
+static const enum fkey fig_key[3] = { FK_THR, FK_POWER, FK_UTIL };
+static const enum fkey expr_key[3] = { FK_THR_EXPR, FK_POWER_EXPR, FK_UTIL_EXPR };
+static const enum fkey stat_key[3] = { FK_THR_STAT, FK_POWER_STAT, FK_UTIL_STAT };
+
 #define K_CONT   1u     /* an indented line may continue the value */
-#define K_SCRAPE 2u     /* only for source = scrape */
-#define K_PROMQL 4u     /* only for source = promql */
+/* A key with source flags is only for those sources; one without, for all. */
+#define K_SCRAPE 2u
+#define K_PROMQL 4u
+#define K_CW     8u
+#define K_SOURCES (K_SCRAPE | K_PROMQL | K_CW)
 
 static const char *const fkey_name[FK_COUNT] = {
 	[FK_TYPE] = "type", [FK_INSTANCES] = "instances", [FK_UNIT] = "unit",
@@ -47,24 +68,42 @@ static const char *const fkey_name[FK_COUNT] = {
 	[FK_POWER_UNIT] = "power_unit", [FK_UTIL] = "utilization",
 	[FK_UTIL_UNIT] = "utilization_unit", [FK_SERVER] = "server",
 	[FK_Q_THR] = "query_throughput", [FK_Q_POWER] = "query_power",
-	[FK_Q_UTIL] = "query_utilization", [FK_INTERVAL] = "interval", [FK_TIMEOUT] = "timeout",
+	[FK_Q_UTIL] = "query_utilization",
+	[FK_THR_EXPR] = "throughput_expression", [FK_POWER_EXPR] = "power_expression",
+	[FK_UTIL_EXPR] = "utilization_expression", [FK_THR_STAT] = "throughput_stat",
+	[FK_POWER_STAT] = "power_stat", [FK_UTIL_STAT] = "utilization_stat",
+	[FK_SELECT] = "select", [FK_NAMESPACE] = "namespace", [FK_PERIOD] = "period",
+	[FK_SETTLE] = "settle",
+	[FK_INTERVAL] = "interval", [FK_TIMEOUT] = "timeout",
 	[FK_BEARER] = "bearer_token_file", [FK_BASIC] = "basic_auth_file", [FK_CA] = "ca_file",
 	[FK_INSECURE] = "insecure_skip_verify",
 };
 
 static const unsigned fkey_flags[FK_COUNT] = {
-	[FK_PRESET] = K_SCRAPE, [FK_TARGETS] = K_SCRAPE | K_CONT, [FK_FILE_SD] = K_SCRAPE,
-	[FK_THR] = K_SCRAPE | K_CONT, [FK_POWER] = K_SCRAPE | K_CONT, [FK_UTIL] = K_SCRAPE | K_CONT,
+	[FK_PRESET] = K_SCRAPE | K_CW, [FK_TARGETS] = K_SCRAPE | K_CONT, [FK_FILE_SD] = K_SCRAPE,
+	/* METRIC{MATCHERS} for scrape, NAMESPACE/METRIC{DIMENSIONS} for cloudwatch */
+	[FK_THR] = K_SCRAPE | K_CW | K_CONT, [FK_POWER] = K_SCRAPE | K_CW | K_CONT,
+	[FK_UTIL] = K_SCRAPE | K_CW | K_CONT,
 	/* a query computes units/s, W and percent itself (fetch/promql.h) */
-	[FK_THR_SCALE] = K_SCRAPE, [FK_POWER_UNIT] = K_SCRAPE, [FK_UTIL_UNIT] = K_SCRAPE,
+	[FK_THR_SCALE] = K_SCRAPE | K_CW, [FK_POWER_UNIT] = K_SCRAPE | K_CW, [FK_UTIL_UNIT] = K_SCRAPE | K_CW,
 	[FK_SERVER] = K_PROMQL, [FK_Q_THR] = K_PROMQL | K_CONT, [FK_Q_POWER] = K_PROMQL | K_CONT,
 	[FK_Q_UTIL] = K_PROMQL | K_CONT,
+	[FK_THR_EXPR] = K_CW | K_CONT, [FK_POWER_EXPR] = K_CW | K_CONT, [FK_UTIL_EXPR] = K_CW | K_CONT,
+	[FK_THR_STAT] = K_CW, [FK_POWER_STAT] = K_CW, [FK_UTIL_STAT] = K_CW,
+	[FK_SELECT] = K_CW, [FK_NAMESPACE] = K_CW, [FK_PERIOD] = K_CW, [FK_SETTLE] = K_CW,
+	/* CloudWatch requests are signed with AWS credentials, over AWS's TLS */
+	[FK_BEARER] = K_SCRAPE | K_PROMQL, [FK_BASIC] = K_SCRAPE | K_PROMQL,
+	[FK_CA] = K_SCRAPE | K_PROMQL, [FK_INSECURE] = K_SCRAPE | K_PROMQL,
 };
 
-enum dkey { DK_INTERVAL, DK_WINDOW, DK_THEME, DK_REGION, DK_SLA, DK_WORK, DK_BASELINE, DK_COUNT };
+enum dkey {
+	DK_INTERVAL, DK_WINDOW, DK_THEME, DK_REGION, DK_SLA, DK_WORK, DK_BASELINE, DK_AWS_PROFILE,
+	DK_CW_USD, DK_COUNT
+};
 
 static const char *const dkey_name[DK_COUNT] = {
-	"interval", "window", "theme", "region", "sla", "work", "baseline",
+	"interval", "window", "theme", "region", "sla", "work", "baseline", "aws_profile",
+	"cloudwatch_usd_per_1000_metrics",
 };
 
 static int find_name(const char *const *names, size_t n, const char *key)
@@ -73,6 +112,37 @@ static int find_name(const char *const *names, size_t n, const char *key)
 		if (strcmp(names[i], key) == 0)
 			return (int)i;
 	return -1;
+}
+
+static size_t count_names(const char *const *names)
+{
+	size_t n = 0;
+	while (names[n])
+		n++;
+	return n;
+}
+
+/* The sources a preset is for (K_SCRAPE, K_CW or both), 0 for none. */
+static unsigned preset_sources(const char *name)
+{
+	unsigned src = 0;
+	if (name && find_name(presets, count_names(presets), name) >= 0)
+		src |= K_SCRAPE;
+	if (name && find_name(cw_presets, count_names(cw_presets), name) >= 0)
+		src |= K_CW;
+	return src;
+}
+
+static unsigned source_flag(enum fleet_source s)
+{
+	return s == FLEET_SRC_SCRAPE ? K_SCRAPE : s == FLEET_SRC_PROMQL ? K_PROMQL
+	     : s == FLEET_SRC_CLOUDWATCH ? K_CW : 0;
+}
+
+static const char *source_name(enum fleet_source s)
+{
+	return s == FLEET_SRC_SCRAPE ? "scrape" : s == FLEET_SRC_PROMQL ? "promql"
+	     : s == FLEET_SRC_CLOUDWATCH ? "cloudwatch" : "not set";
 }
 
 /* Levenshtein distance, ignoring case; SIZE_MAX for long words. */
@@ -386,6 +456,317 @@ int metric_map_parse(struct metric_map *m, const char *text, char *err, size_t e
 	return 0;
 }
 
+/* ---- CloudWatch values ----------------------------------------------------- */
+
+static void cw_dims_free(struct cw_dim_cfg *dims, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(dims[i].name);
+		free(dims[i].value);
+	}
+	free(dims);
+}
+
+/* Frees g's metric (namespace, name, dimensions), leaving the rest. */
+static void cw_fig_free_metric(struct cw_fig *g)
+{
+	free(g->ns);
+	free(g->metric);
+	cw_dims_free(g->dims, g->ndims);
+	g->ns = g->metric = NULL;
+	g->dims = NULL;
+	g->ndims = 0;
+}
+
+/* Parses the "{Dim=Value, Dim2="a,b", Dim3}" after a metric (p at the '{')
+ * into dims; *end is left after the '}'.  A value may be double-quoted
+ * (with \" and \\) to hold ',', '}', '=' or blanks at its ends.  0, or -1
+ * with a message about text. */
+static int cw_dims_parse(const char *text, const char *p, const char **end, struct cw_dim_cfg **out,
+                         size_t *nout, char *err, size_t errlen)
+{
+	struct shown sv, sn;
+	struct cw_dim_cfg *dims = NULL;
+	size_t n = 0;
+	char *name = NULL, *value = NULL;
+	char why[200] = "";
+	char *buf = malloc(strlen(p) + 1);      /* a quoted value, unescaped */
+	if (!buf) {
+		snprintf(why, sizeof why, "out of memory");
+		goto bad;
+	}
+	for (p++;; ) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '}') {        /* "{}", or a comma at the end */
+			p++;
+			break;
+		}
+		const char *start = p;
+		while (*p && !strchr("=,{}\"", *p))
+			p++;
+		if (!(name = trimmed(start, p))) {
+			snprintf(why, sizeof why, "out of memory");
+			goto bad;
+		}
+		if (*p == '"' || *p == '{') {
+			snprintf(why, sizeof why, "has a '%c' in a dimension name", *p);
+			goto bad;
+		}
+		if (!*p) {
+			snprintf(why, sizeof why, "has a '{' without its '}'");
+			goto bad;
+		}
+		if (!*name) {
+			snprintf(why, sizeof why, "has a dimension without a name");
+			goto bad;
+		}
+		if (strlen(name) > CW_NAME_MAX) {
+			snprintf(why, sizeof why, "has a dimension name longer than 255 bytes");
+			goto bad;
+		}
+		if (*p == '=') {
+			for (p++; isspace((unsigned char)*p); p++)
+				;
+			if (*p == '"') {
+				size_t len = 0;
+				for (p++; *p && *p != '"'; p++) {
+					if (*p == '\\' && p[1])
+						p++;
+					buf[len++] = *p;
+				}
+				buf[len] = '\0';
+				if (!*p) {
+					snprintf(why, sizeof why, "has a quote without its end");
+					goto bad;
+				}
+				for (p++; isspace((unsigned char)*p); p++)
+					;
+				value = strdup(buf);
+			} else {
+				start = p;
+				while (*p && !strchr("=,{}\"", *p))
+					p++;
+				if (*p == '=' || *p == '{' || *p == '"') {
+					snprintf(why, sizeof why, "has a '%c' in a value: quote the value (%s=\"...\")",
+					         *p, shown(&sn, name));
+					goto bad;
+				}
+				value = trimmed(start, p);
+			}
+			if (!value) {
+				snprintf(why, sizeof why, "out of memory");
+				goto bad;
+			}
+			if (!*p) {
+				snprintf(why, sizeof why, "has a '{' without its '}'");
+				goto bad;
+			}
+			if (*p != ',' && *p != '}') {
+				snprintf(why, sizeof why, "has text after the quoted value of dimension %s", shown(&sn, name));
+				goto bad;
+			}
+			if (!*value) {
+				snprintf(why, sizeof why, "has an empty value for dimension %s (write the name alone "
+				         "for any value)", shown(&sn, name));
+				goto bad;
+			}
+			if (strlen(value) > CW_VALUE_MAX) {
+				snprintf(why, sizeof why, "has a dimension value longer than 1024 bytes");
+				goto bad;
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(dims[i].name, name)) {
+				snprintf(why, sizeof why, "names dimension %s twice", shown(&sn, name));
+				goto bad;
+			}
+		if (n == CW_DIMS_MAX) {
+			snprintf(why, sizeof why, "has more than 30 dimensions (CloudWatch's limit)");
+			goto bad;
+		}
+		struct cw_dim_cfg *grown = realloc(dims, (n + 1) * sizeof *dims);
+		if (!grown) {
+			snprintf(why, sizeof why, "out of memory");
+			goto bad;
+		}
+		dims = grown;
+		dims[n].name = name;
+		dims[n++].value = value;
+		name = value = NULL;
+		if (*p++ == '}')
+			break;
+	}
+	free(buf);
+	*end = p;
+	*out = dims;
+	*nout = n;
+	return 0;
+bad:
+	if (!strcmp(why, "out of memory"))
+		snprintf(err, errlen, "out of memory");
+	else
+		snprintf(err, errlen, "'%s' %s", shown(&sv, text), why);
+	free(name);
+	free(value);
+	free(buf);
+	cw_dims_free(dims, n);
+	return -1;
+}
+
+/* Parses "NAMESPACE/METRIC{Dim=Value,...}" into g's ns, metric and dims
+ * (replacing them).  The namespace is what comes before the last '/'
+ * ("AWS/EC2/CPUUtilization": AWS/EC2 and CPUUtilization).  0, or -1 with
+ * a message (no location) and g untouched. */
+static int cw_metric_parse(struct cw_fig *g, const char *text, char *err, size_t errlen)
+{
+	struct shown sv;
+	const char *why = NULL;
+	const char *s = text, *p;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (p = s; *p && *p != '{' && *p != '}'; p++)
+		;
+	const char *pe = p, *slash = NULL;
+	while (pe > s && isspace((unsigned char)pe[-1]))
+		pe--;
+	for (const char *q = s; q < pe; q++)
+		if (*q == '/')
+			slash = q;
+	if (!printable(text))
+		why = "has a control character or invalid UTF-8";
+	else if (*p == '}')
+		why = "has a '}' without its '{'";
+	else if (!slash)
+		why = "is not NAMESPACE/METRIC or NAMESPACE/METRIC{DIMENSION=VALUE,...}";
+	else if (slash == s)
+		why = "has no namespace before the last '/'";
+	else if (slash + 1 == pe)
+		why = "has no metric name after the last '/'";
+	else if (slash - s > CW_NAME_MAX)
+		why = "has a namespace longer than 255 bytes";
+	else if (pe - slash - 1 > CW_NAME_MAX)
+		why = "has a metric name longer than 255 bytes";
+	if (why) {
+		snprintf(err, errlen, "'%s' %s", shown(&sv, text), why);
+		return -1;
+	}
+	struct cw_dim_cfg *dims = NULL;
+	size_t ndims = 0;
+	if (*p == '{') {
+		if (cw_dims_parse(text, p, &p, &dims, &ndims, err, errlen) < 0)
+			return -1;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p) {
+			cw_dims_free(dims, ndims);
+			snprintf(err, errlen, "'%s' is not NAMESPACE/METRIC or NAMESPACE/METRIC{DIMENSION=VALUE,...}",
+			         shown(&sv, text));
+			return -1;
+		}
+	}
+	char *ns = trimmed(s, slash), *metric = trimmed(slash + 1, pe);
+	if (!ns || !metric || !*ns || !*metric) {
+		snprintf(err, errlen, !ns || !metric ? "out of memory" : !*ns
+		         ? "'%s' has no namespace before the last '/'" : "'%s' has no metric name after the last '/'",
+		         shown(&sv, text));
+		free(ns);
+		free(metric);
+		cw_dims_free(dims, ndims);
+		return -1;
+	}
+	cw_fig_free_metric(g);
+	g->ns = ns;
+	g->metric = metric;
+	g->dims = dims;
+	g->ndims = ndims;
+	return 0;
+}
+
+/* CloudWatch's statistics, in its spelling. */
+static const char *const cw_stats[] = { "Average", "Sum", "Minimum", "Maximum", "SampleCount", "IQM", NULL };
+
+/* A number as a statistic's argument: digits, maybe a fraction; its end. */
+static const char *stat_number(const char *p, double *v)
+{
+	const char *s = p;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
+		return NULL;
+	if (*p == '.') {
+		const char *f = ++p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == f)
+			return NULL;
+	}
+	char num[32];
+	if ((size_t)(p - s) >= sizeof num)
+		return NULL;
+	memcpy(num, s, (size_t)(p - s));
+	num[p - s] = '\0';
+	*v = strtod(num, NULL);
+	return p;
+}
+
+/* A bound of TM(10%:90%), TM(:0.5), PR(100:2000): empty, a number, or a
+ * percentage of at most 100. */
+static const char *stat_bound(const char *p, bool *given)
+{
+	double v;
+	*given = false;
+	if (*p == ':' || *p == ')')
+		return p;
+	if (!(p = stat_number(p, &v)))
+		return NULL;
+	*given = true;
+	if (*p == '%') {
+		if (v > 100)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
+/* Writes v in CloudWatch's spelling to out (n bytes): a statistic ("sum"
+ * becomes Sum), a percentile or trimmed one (p99, p99.9, tm90, wm90, tc90,
+ * ts90: a percentage up to 100) or a range (TM(10%:90%), PR(:300)).  0, or
+ * -1 when v is none of them. */
+static int cw_stat_canon(const char *v, char *out, size_t n)
+{
+	for (size_t i = 0; cw_stats[i]; i++)
+		if (!strcasecmp(v, cw_stats[i])) {
+			snprintf(out, n, "%s", cw_stats[i]);
+			return 0;
+		}
+	static const char *const ext[] = { "p", "tm", "wm", "tc", "ts", "pr", NULL };
+	size_t plen = 0;
+	for (size_t i = 0; ext[i]; i++)
+		if (!strncasecmp(v, ext[i], strlen(ext[i])) && strlen(ext[i]) > plen)
+			plen = strlen(ext[i]);
+	if (!plen || strlen(v) >= n || strlen(v) > 40)
+		return -1;
+	const char *p = v + plen;
+	double x;
+	if (*p == '(' && plen > 1) {       /* p99 has no range form */
+		bool lo, hi;
+		if (!(p = stat_bound(p + 1, &lo)) || *p != ':' || !(p = stat_bound(p + 1, &hi)) || *p != ')'
+		    || p[1] || (!lo && !hi))
+			return -1;
+		for (size_t i = 0; v[i]; i++)
+			out[i] = i < plen ? (char)toupper((unsigned char)v[i]) : v[i];
+	} else {
+		/* pr has only the range form */
+		if (!strncasecmp(v, "pr", 2) || !(p = stat_number(p, &x)) || *p || x > 100)
+			return -1;
+		for (size_t i = 0; v[i]; i++)
+			out[i] = i < plen ? (char)tolower((unsigned char)v[i]) : v[i];
+	}
+	out[strlen(v)] = '\0';
+	return 0;
+}
+
 /* ---- structs ------------------------------------------------------------- */
 
 static void metric_map_init(struct metric_map *m, bool mean)
@@ -411,6 +792,9 @@ void fleetcfg_init(struct fleet_cfg *f)
 	metric_map_init(&f->thr, false);
 	metric_map_init(&f->power, false);
 	metric_map_init(&f->util, true);
+	for (int k = 0; k < 3; k++)
+		f->cw[k].scale = 1;
+	f->cw_settle = NAN;
 }
 
 void fleetcfg_free(struct fleet_cfg *f)
@@ -427,13 +811,21 @@ void fleetcfg_free(struct fleet_cfg *f)
 	metric_map_free(&f->thr);
 	metric_map_free(&f->power);
 	metric_map_free(&f->util);
+	for (int k = 0; k < 3; k++) {
+		cw_fig_free_metric(&f->cw[k]);
+		free(f->cw[k].stat);
+		free(f->cw[k].expression);
+	}
+	free(f->cw_select_name);
+	free(f->cw_select_value);
+	free(f->cw_namespace);
 	fleetcfg_init(f);
 }
 
 void dashcfg_init(struct dash_cfg *d)
 {
 	memset(d, 0, sizeof *d);
-	d->interval = d->window = d->sla_per_hour = d->work_units = NAN;
+	d->interval = d->window = d->sla_per_hour = d->work_units = d->cw_usd_per_1000 = NAN;
 }
 
 void dashcfg_free(struct dash_cfg *d)
@@ -446,6 +838,7 @@ void dashcfg_free(struct dash_cfg *d)
 	free(d->theme);
 	free(d->region);
 	free(d->baseline);
+	free(d->aws_profile);
 	dashcfg_init(d);
 }
 
@@ -572,9 +965,69 @@ static int set_query(struct ctx *c, int line, const char *scope, const char *key
 	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
 }
 
+/* A CloudWatch name (a namespace, a dimension's): 1 to 255 printable bytes. */
+static int set_cw_name(struct ctx *c, int line, const char *scope, const char *key, char **field,
+                       const char *v, const char *what)
+{
+	struct shown sv;
+	if (!*v)
+		return fail(c, line, scope, key, "is empty: %s is needed", what);
+	if (strlen(v) > CW_NAME_MAX)
+		return fail(c, line, scope, key, "'%s' is longer than 255 bytes", shown(&sv, v));
+	if (!printable(v))
+		return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+}
+
+/* select = NAME=VALUE: the dimension that picks the fleet's instances. */
+static int set_select(struct ctx *c, int line, const char *scope, const char *key, struct fleet_cfg *f,
+                      const char *v)
+{
+	struct shown sv;
+	const char *eq = strchr(v, '=');
+	char *name = eq ? trimmed(v, eq) : NULL, *value = eq ? trimmed(eq + 1, eq + 1 + strlen(eq + 1)) : NULL;
+	int r = 0;
+	if (eq && (!name || !value))
+		r = fail(c, line, scope, key, "out of memory");
+	else if (!eq || !*name || !*value)
+		r = fail(c, line, scope, key, "'%s' is not DIMENSION=VALUE, such as InstanceType=inf2.xlarge or "
+		         "AutoScalingGroupName=my-asg", shown(&sv, v));
+	else if (strlen(name) > CW_NAME_MAX || strlen(value) > CW_VALUE_MAX)
+		r = fail(c, line, scope, key, "'%s' has a name over 255 bytes or a value over 1024", shown(&sv, v));
+	else if (!printable(v))
+		r = fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+	if (r < 0) {
+		free(name);
+		free(value);
+		return -1;
+	}
+	free(f->cw_select_name);
+	free(f->cw_select_value);
+	f->cw_select_name = name;
+	f->cw_select_value = value;
+	return 0;
+}
+
+/* period: what CloudWatch accepts (1 to 30 s for high-resolution metrics). */
+static int set_period(struct ctx *c, int line, const char *scope, const char *key, int *out, const char *v)
+{
+	struct shown sv;
+	double s;
+	if (parse_duration(v, &s) < 0)
+		return fail(c, line, scope, key, "'%s' is not a duration such as 60s or 5m", shown(&sv, v));
+	if (s != floor(s) || s < 1 || s > MAX_SECONDS
+	    || (s != 1 && s != 5 && s != 10 && s != 20 && s != 30 && fmod(s, 60) != 0))
+		return fail(c, line, scope, key, "'%s' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s "
+		            "(at most 1d)", shown(&sv, v));
+	*out = (int)s;
+	return 0;
+}
+
 /* Sets key k of f from v.  `key` is the name the user wrote (for messages);
- * line is 0 for a --fleet spec. */
-static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cfg *f,
+ * line is 0 for a --fleet spec.  throughput, power and utilization go to
+ * fig[] as written: what they mean depends on the source, which a later
+ * key may say (fleet_finish() reads them). */
+static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cfg *f, char **fig,
                      enum fkey k, const char *key, const char *v)
 {
 	struct shown sv;
@@ -610,12 +1063,15 @@ static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cf
 			f->source = FLEET_SRC_SCRAPE;
 		else if (!strcmp(v, "promql"))
 			f->source = FLEET_SRC_PROMQL;
+		else if (!strcmp(v, "cloudwatch"))
+			f->source = FLEET_SRC_CLOUDWATCH;
 		else
-			return fail(c, line, scope, key, "'%s' is not scrape or promql", shown(&sv, v));
+			return fail(c, line, scope, key, "'%s' is not scrape, promql or cloudwatch", shown(&sv, v));
 		return 0;
 	case FK_PRESET:
-		if (find_name(presets, sizeof presets / sizeof presets[0] - 1, v) < 0)
-			return fail(c, line, scope, key, "'%s' is not dcgm, node, neuron, scaphandre or kepler", shown(&sv, v));
+		if (!preset_sources(v))
+			return fail(c, line, scope, key, "'%s' is not dcgm, node, neuron, scaphandre, kepler, "
+			            "cwagent-gpu or ec2", shown(&sv, v));
 		return set_str(&f->preset, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
 	case FK_TARGETS:
 		return set_targets(c, line, scope, key, f, v);
@@ -630,11 +1086,44 @@ static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cf
 	case FK_THR:
 	case FK_POWER:
 	case FK_UTIL: {
-		struct metric_map *m = k == FK_THR ? &f->thr : k == FK_POWER ? &f->power : &f->util;
-		if (metric_map_parse(m, v, why, sizeof why) < 0)
-			return fail(c, line, scope, key, "%s", why);
-		return 0;
+		int fi = k == FK_THR ? 0 : k == FK_POWER ? 1 : 2;
+		return set_str(&fig[fi], v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
 	}
+	case FK_THR_EXPR:
+	case FK_POWER_EXPR:
+	case FK_UTIL_EXPR: {
+		char **e = &f->cw[k == FK_THR_EXPR ? 0 : k == FK_POWER_EXPR ? 1 : 2].expression;
+		if (!*v)
+			return fail(c, line, scope, key, "is empty: a Metric Math or SEARCH expression is needed");
+		if (strlen(v) > CW_EXPR_MAX)
+			return fail(c, line, scope, key, "'%s' is longer than 1024 bytes", shown(&sv, v));
+		if (!printable(v))
+			return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+		return set_str(e, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	}
+	case FK_THR_STAT:
+	case FK_POWER_STAT:
+	case FK_UTIL_STAT: {
+		char **st = &f->cw[k == FK_THR_STAT ? 0 : k == FK_POWER_STAT ? 1 : 2].stat;
+		if (cw_stat_canon(v, why, sizeof why) < 0)
+			return fail(c, line, scope, key, "'%s' is not Average, Sum, Minimum, Maximum, SampleCount, IQM "
+			            "or a percentile or trimmed statistic such as p99, p99.9, tm90, wm90, tc90, ts90 "
+			            "or TM(10%%:90%%)", shown(&sv, v));
+		return set_str(st, why) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	}
+	case FK_SELECT:
+		return set_select(c, line, scope, key, f, v);
+	case FK_NAMESPACE:
+		return set_cw_name(c, line, scope, key, &f->cw_namespace, v, "a CloudWatch namespace");
+	case FK_PERIOD:
+		return set_period(c, line, scope, key, &f->cw_period, v);
+	case FK_SETTLE:
+		if (parse_duration(v, &x) < 0)
+			return fail(c, line, scope, key, "'%s' is not a duration such as 60s or 2m", shown(&sv, v));
+		if (x > CW_SETTLE_MAX)
+			return fail(c, line, scope, key, "'%s' must be from 0 to 15m", shown(&sv, v));
+		f->cw_settle = x;
+		return 0;
 	case FK_THR_SCALE:
 		if (parse_number(v, &x) < 0 || x <= 0)
 			return fail(c, line, scope, key, "'%s' is not a number > 0", shown(&sv, v));
@@ -692,51 +1181,135 @@ static int unknown_key(struct ctx *c, int line, const char *scope, const char *k
 	return fail(c, line, scope, NULL, "unknown key '%s'", shown(&sk, key));
 }
 
+/* "scrape", "scrape or cloudwatch"...: the sources in flags. */
+static void sources_text(char *buf, size_t n, unsigned flags)
+{
+	const char *names[3];
+	size_t k = 0;
+	if (flags & K_SCRAPE)
+		names[k++] = "scrape";
+	if (flags & K_PROMQL)
+		names[k++] = "promql";
+	if (flags & K_CW)
+		names[k++] = "cloudwatch";
+	snprintf(buf, n, "%s%s%s%s%s", k > 0 ? names[0] : "", k > 2 ? ", " : k > 1 ? " or " : "",
+	         k > 1 ? names[1] : "", k > 2 ? " or " : "", k > 2 ? names[2] : "");
+}
+
+/* A preset and a source that do not go together. */
+static int preset_mismatch(struct ctx *c, const char *scope, const struct fleet_cfg *f, const int *at)
+{
+	struct shown sp;
+	unsigned ps = preset_sources(f->preset);
+	if (f->source == FLEET_SRC_PROMQL && (ps & K_SCRAPE))
+		return fail(c, at[FK_PRESET], scope, "preset", "a preset is scraped; it does not go with source = promql");
+	if (ps & K_SCRAPE)
+		return fail(c, at[FK_PRESET], scope, "preset", "'%s' is a scrape preset; it does not go with source = %s "
+		            "(the CloudWatch presets: cwagent-gpu, ec2, neuron)", shown(&sp, f->preset),
+		            source_name(f->source));
+	return fail(c, at[FK_PRESET], scope, "preset", "'%s' is a CloudWatch preset; it does not go with source = %s",
+	            shown(&sp, f->preset), source_name(f->source));
+}
+
+/* A cloudwatch fleet's figures: the metrics in fig[] parsed, the units
+ * made scales, each figure a metric or an expression. */
+static int cw_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, const int *at, char **fig)
+{
+	char why[400];
+	for (int i = 0; i < 3; i++) {
+		struct cw_fig *g = &f->cw[i];
+		if (fig[i] && g->expression)
+			return fail(c, at[expr_key[i]], scope, fkey_name[expr_key[i]], "%s is set too: a figure is a "
+			            "metric or an expression, not both", fkey_name[fig_key[i]]);
+		if (fig[i] && cw_metric_parse(g, fig[i], why, sizeof why) < 0)
+			return fail(c, at[fig_key[i]], scope, fkey_name[fig_key[i]], "%s", why);
+		if (g->stat && g->expression)
+			return fail(c, at[stat_key[i]], scope, fkey_name[stat_key[i]], "is for a metric; %s computes "
+			            "its own values", fkey_name[expr_key[i]]);
+	}
+	if (at[FK_POWER_UNIT] && f->power.kind == MKIND_COUNTER)
+		return fail(c, at[FK_POWER_UNIT], scope, "power_unit", "CloudWatch power must be a gauge in W, mW or uW");
+	f->cw[0].scale = f->thr.scale;
+	f->cw[1].scale = f->power.scale;
+	f->cw[2].scale = f->util.scale;
+	/* the scrape mappings stay as fleetcfg_init() left them */
+	metric_map_init(&f->thr, false);
+	metric_map_init(&f->power, false);
+	metric_map_init(&f->util, true);
+	return 0;
+}
+
 /* Once all of a fleet's keys are in (at[k]: the line, or the spec part,
- * of key k; 0 when not given): settles the source and refuses keys that
- * do not belong to it. */
-static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, const int *at)
+ * of key k; 0 when not given; fig[]: throughput, power and utilization as
+ * written): settles the source, refuses keys that do not belong to it and
+ * reads the figures as that source means them.  The source is, in order:
+ * source; the preset's (neuron, the preset of both: cloudwatch when a
+ * cloudwatch-only key is there, else scrape); the first key of one source
+ * only; else scrape, when a key of scrape and cloudwatch (a figure, a
+ * unit) is there, as before CloudWatch fleets. */
+static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, const int *at, char **fig)
 {
 	int by = at[FK_SOURCE] ? FK_SOURCE : -1;  /* what decided the source */
-	if (f->preset) {
-		if (f->source == FLEET_SRC_PROMQL)
-			return fail(c, at[FK_PRESET], scope, "preset",
-			            "a preset is scraped; it does not go with source = promql");
-		if (f->source == FLEET_SRC_NONE) {
-			f->source = FLEET_SRC_SCRAPE;
-			by = FK_PRESET;
-		}
+	unsigned ps = preset_sources(f->preset);
+	if (f->preset && f->source != FLEET_SRC_NONE && !(ps & source_flag(f->source)))
+		return preset_mismatch(c, scope, f, at);
+	/* the first key of one source only, and the first of scrape and cloudwatch */
+	int first = -1, first_cw = -1, shared = -1;
+	for (int k = 0; k < FK_COUNT; k++) {
+		unsigned src = fkey_flags[k] & K_SOURCES;
+		if (!at[k] || !src)
+			continue;
+		if ((src == K_SCRAPE || src == K_PROMQL || src == K_CW) && (first < 0 || at[k] < at[first]))
+			first = k;
+		if (src == K_CW && (first_cw < 0 || at[k] < at[first_cw]))
+			first_cw = k;
+		if ((src & K_SCRAPE) && (src & K_CW) && (shared < 0 || at[k] < at[shared]))
+			shared = k;
+	}
+	if (f->preset && f->source == FLEET_SRC_NONE) {
+		/* neuron is scraped unless a key says cloudwatch */
+		f->source = ps == K_CW || (ps != K_SCRAPE && first_cw >= 0) ? FLEET_SRC_CLOUDWATCH : FLEET_SRC_SCRAPE;
+		by = ps == (K_SCRAPE | K_CW) && first_cw >= 0 ? first_cw : FK_PRESET;
 	}
 	if (f->source == FLEET_SRC_NONE) {
-		int first = -1;
-		for (int k = 0; k < FK_COUNT; k++)
-			if (at[k] && (fkey_flags[k] & (K_SCRAPE | K_PROMQL)) && (first < 0 || at[k] < at[first]))
-				first = k;
-		if (first < 0)
+		if (first < 0 && shared < 0)
 			return 0;       /* dashcfg_validate() says what is missing */
-		f->source = fkey_flags[first] & K_SCRAPE ? FLEET_SRC_SCRAPE : FLEET_SRC_PROMQL;
-		by = first;
+		unsigned src = first >= 0 ? fkey_flags[first] & K_SOURCES : K_SCRAPE;
+		f->source = src == K_SCRAPE ? FLEET_SRC_SCRAPE : src == K_PROMQL ? FLEET_SRC_PROMQL
+		          : FLEET_SRC_CLOUDWATCH;
+		by = first >= 0 ? first : shared;
 	}
-	unsigned wrong = f->source == FLEET_SRC_SCRAPE ? K_PROMQL : K_SCRAPE;
+	unsigned mine = source_flag(f->source);
 	int bad = -1;
 	for (int k = 0; k < FK_COUNT; k++)
-		if (at[k] && (fkey_flags[k] & wrong) && (bad < 0 || at[k] < at[bad]))
+		if (at[k] && (fkey_flags[k] & K_SOURCES) && !(fkey_flags[k] & mine) && (bad < 0 || at[k] < at[bad]))
 			bad = k;
 	if (bad >= 0) {
-		char because[96];
+		char because[96], allowed[48];
 		struct shown sp;
 		if (by == FK_SOURCE)
-			snprintf(because, sizeof because, "source = %s",
-			         f->source == FLEET_SRC_SCRAPE ? "scrape" : "promql");
+			snprintf(because, sizeof because, "source = %s", source_name(f->source));
 		else if (by == FK_PRESET)
 			snprintf(because, sizeof because, "preset = %s", shown(&sp, f->preset));
 		else
 			snprintf(because, sizeof because, "%s", by >= 0 ? fkey_name[by] : "its source");
 		if (c->lines && by >= 0)
 			snprintf(because + strlen(because), sizeof because - strlen(because), " at line %d", at[by]);
-		return fail(c, at[bad], scope, fkey_name[bad], "only for source = %s, but this fleet %s (%s)",
-		            wrong == K_PROMQL ? "promql" : "scrape",
-		            f->source == FLEET_SRC_SCRAPE ? "scrapes" : "queries promql", because);
+		sources_text(allowed, sizeof allowed, fkey_flags[bad] & K_SOURCES);
+		return fail(c, at[bad], scope, fkey_name[bad], "only for source = %s, but this fleet %s (%s)", allowed,
+		            f->source == FLEET_SRC_SCRAPE ? "scrapes" : f->source == FLEET_SRC_PROMQL
+		            ? "queries promql" : "reads CloudWatch", because);
+	}
+	if (f->source == FLEET_SRC_CLOUDWATCH)
+		return cw_finish(c, scope, f, at, fig);
+	if (f->source == FLEET_SRC_SCRAPE) {
+		struct metric_map *maps[3] = { &f->thr, &f->power, &f->util };
+		char why[240];
+		for (int i = 0; i < 3; i++)
+			if (fig[i] && metric_map_parse(maps[i], fig[i], why, sizeof why) < 0)
+				return fail(c, at[fig_key[i]], scope, fkey_name[fig_key[i]], "%s%s", why,
+				            !at[FK_SOURCE] && strchr(fig[i], '/')
+				            ? " (a CloudWatch metric? say source = cloudwatch)" : "");
 	}
 	return 0;
 }
@@ -754,7 +1327,16 @@ struct loader {
 	const char *last;       /* the key of the last line that was not a continuation */
 	int pending;            /* a key that may continue, not yet set (its value in raw), or -1 */
 	char *raw;
+	char *fig[3];           /* the current fleet's throughput, power, utilization as written */
 };
+
+static void free_figs(char **fig)
+{
+	for (int i = 0; i < 3; i++) {
+		free(fig[i]);
+		fig[i] = NULL;
+	}
+}
 
 static struct fleet_cfg *current(struct loader *ld)
 {
@@ -768,7 +1350,7 @@ static int flush(struct loader *ld)
 		return 0;
 	enum fkey k = (enum fkey)ld->pending;
 	ld->pending = -1;
-	int r = fleet_set(&ld->c, ld->fline[k], ld->scope, current(ld), k, fkey_name[k], ld->raw);
+	int r = fleet_set(&ld->c, ld->fline[k], ld->scope, current(ld), ld->fig, k, fkey_name[k], ld->raw);
 	free(ld->raw);
 	ld->raw = NULL;
 	return r;
@@ -779,8 +1361,9 @@ static int end_section(struct loader *ld)
 {
 	if (flush(ld) < 0)
 		return -1;
-	if (ld->in == IN_FLEET && fleet_finish(&ld->c, ld->scope, current(ld), ld->fline) < 0)
+	if (ld->in == IN_FLEET && fleet_finish(&ld->c, ld->scope, current(ld), ld->fline, ld->fig) < 0)
 		return -1;
+	free_figs(ld->fig);
 	memset(ld->fline, 0, sizeof ld->fline);
 	ld->last = NULL;
 	return 0;
@@ -875,6 +1458,17 @@ static int dash_set(struct loader *ld, enum dkey k, const char *v, int line)
 		snprintf(d->baseline_origin, sizeof d->baseline_origin, "%s:%d", c->origin, line);
 		return 0;
 	}
+	case DK_AWS_PROFILE:
+		if (!is_word(v) || strlen(v) > 128)
+			return fail(c, line, ld->scope, key, "'%s' is not a profile name such as default "
+			            "(no blanks, at most 128 bytes)", shown(&sv, v));
+		return set_str(&d->aws_profile, v) < 0 ? fail(c, line, ld->scope, key, "out of memory") : 0;
+	case DK_CW_USD:
+		if (parse_number(v, &x) < 0 || x < 0 || x > 10)
+			return fail(c, line, ld->scope, key, "'%s' is not a price in USD per 1,000 metrics requested "
+			            "(a number from 0 to 10)", shown(&sv, v));
+		d->cw_usd_per_1000 = x;
+		return 0;
 	case DK_COUNT:
 		break;
 	}
@@ -937,7 +1531,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		ld->pending = k;
 		return 1;
 	}
-	return fleet_set(&ld->c, line, ld->scope, current(ld), (enum fkey)k, fkey_name[k], value) == 0;
+	return fleet_set(&ld->c, line, ld->scope, current(ld), ld->fig, (enum fkey)k, fkey_name[k], value) == 0;
 }
 
 int dashcfg_parse_ini(struct dash_cfg *d, const char *text, const char *origin, char *err, size_t errlen)
@@ -956,6 +1550,7 @@ int dashcfg_parse_ini(struct dash_cfg *d, const char *text, const char *origin, 
 	else if (e.status != INIFILE_STOPPED)
 		fail(&ld.c, e.line, NULL, NULL, "%s", e.msg);
 	free(ld.raw);
+	free_figs(ld.fig);
 	if (r < 0) {
 		for (size_t i = ld.first_new; i < d->nfleets; i++)
 			fleetcfg_free(&d->fleet[i]);
@@ -1062,18 +1657,25 @@ static char *trim_in_place(char *s)
 	return s;
 }
 
-/* The first part, NAME=KIND:REST, into f; at[] records what it set. */
+/* The first part, NAME=KIND:REST or NAME=cloudwatch[:PRESET], into f;
+ * at[] records what it set. */
 static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct fleet_cfg *f,
-                     int *at, char *scope, size_t scopelen)
+                     int *at, char *scope, size_t scopelen, char **fig)
 {
 	struct shown sv;
 	char *eq = strchr(head, '=');
 	char *colon = eq ? strchr(eq + 1, ':') : NULL;
+	/* cloudwatch needs no URL */
+	if (eq && !colon && !strcmp(trim_in_place(eq + 1), "cloudwatch"))
+		colon = eq + 1 + strlen(eq + 1);
 	if (!eq || !colon)
-		return fail(c, 0, NULL, NULL, "'%s' is not NAME=KIND:URL (KIND: scrape, promql, dcgm, node, "
-		            "neuron, scaphandre or kepler)", shown(&sv, head));
-	*eq = *colon = '\0';
-	char *name = trim_in_place(head), *kind = trim_in_place(eq + 1), *rest = trim_in_place(colon + 1);
+		return fail(c, 0, NULL, NULL, "'%s' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, "
+		            "promql, dcgm, node, neuron, scaphandre or kepler)", shown(&sv, head));
+	*eq = '\0';
+	char *rest = *colon ? colon + 1 : colon;
+	*colon = '\0';
+	char *name = trim_in_place(head), *kind = trim_in_place(eq + 1);
+	rest = trim_in_place(rest);
 	fleet_scope(scope, scopelen, name);
 	const char *why = name_problem(name);
 	if (why)
@@ -1086,23 +1688,38 @@ static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct
 	if (!strcmp(kind, "promql")) {
 		f->source = FLEET_SRC_PROMQL;
 		at[FK_SOURCE] = at[FK_SERVER] = 1;
-		return fleet_set(c, 0, scope, f, FK_SERVER, "server", rest);
+		return fleet_set(c, 0, scope, f, fig, FK_SERVER, "server", rest);
+	}
+	if (!strcmp(kind, "cloudwatch")) {
+		f->source = FLEET_SRC_CLOUDWATCH;
+		at[FK_SOURCE] = 1;
+		if (!*rest)
+			return 0;
+		if (!(preset_sources(rest) & K_CW))
+			return fail(c, 0, scope, "preset", "'%s' is not cwagent-gpu, ec2 or neuron (the CloudWatch presets)",
+			            shown(&sv, rest));
+		at[FK_PRESET] = 1;
+		return fleet_set(c, 0, scope, f, fig, FK_PRESET, "preset", rest);
 	}
 	if (!strcmp(kind, "scrape")) {
 		f->source = FLEET_SRC_SCRAPE;
 		at[FK_SOURCE] = 1;
 	} else if (find_name(presets, sizeof presets / sizeof presets[0] - 1, kind) >= 0) {
 		at[FK_PRESET] = 1;
-		if (fleet_set(c, 0, scope, f, FK_PRESET, "preset", kind) < 0)
+		if (fleet_set(c, 0, scope, f, fig, FK_PRESET, "preset", kind) < 0)
 			return -1;
+	} else if (preset_sources(kind) == K_CW) {
+		struct shown sn;
+		return fail(c, 0, scope, NULL, "'%s' is a CloudWatch preset: write %s=cloudwatch:%s", shown(&sv, kind),
+		            shown(&sn, name), sv.s);
 	} else {
-		return fail(c, 0, scope, NULL, "'%s' is not scrape, promql, dcgm, node, neuron, scaphandre or kepler",
-		            shown(&sv, kind));
+		return fail(c, 0, scope, NULL, "'%s' is not scrape, promql, cloudwatch, dcgm, node, neuron, scaphandre "
+		            "or kepler", shown(&sv, kind));
 	}
 	if (!*rest)
 		return 0;   /* file_sd may follow */
 	at[FK_TARGETS] = 1;
-	return fleet_set(c, 0, scope, f, FK_TARGETS, "targets", rest);
+	return fleet_set(c, 0, scope, f, fig, FK_TARGETS, "targets", rest);
 }
 
 int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t errlen)
@@ -1124,6 +1741,7 @@ int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t err
 	struct fleet_cfg f;
 	fleetcfg_init(&f);
 	int at[FK_COUNT] = { 0 };
+	char *fig[3] = { NULL, NULL, NULL };
 	char scope[96] = "";
 	int r = -1;
 	size_t n;
@@ -1135,7 +1753,7 @@ int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t err
 		fail(&c, 0, NULL, NULL, "'%s' has brackets or quotes that do not balance", shown(&sv, spec));
 		goto out;
 	}
-	if (spec_head(&c, d, parts[0], &f, at, scope, sizeof scope) < 0)
+	if (spec_head(&c, d, parts[0], &f, at, scope, sizeof scope, fig) < 0)
 		goto out;
 	for (size_t i = 1; i < n; i++) {
 		char *part = trim_in_place(parts[i]);
@@ -1161,10 +1779,10 @@ int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t err
 			goto out;
 		}
 		at[k] = (int)i + 1;
-		if (fleet_set(&c, 0, scope, &f, (enum fkey)k, key, value) < 0)
+		if (fleet_set(&c, 0, scope, &f, fig, (enum fkey)k, key, value) < 0)
 			goto out;
 	}
-	if (fleet_finish(&c, scope, &f, at) < 0)
+	if (fleet_finish(&c, scope, &f, at, fig) < 0)
 		goto out;
 	struct fleet_cfg *slot = fleet_append(d);
 	if (!slot) {
@@ -1177,6 +1795,7 @@ int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t err
 	r = 0;
 out:
 	fleetcfg_free(&f);
+	free_figs(fig);
 	free(parts);
 	free(copy);
 	return r;
@@ -1202,8 +1821,8 @@ int dashcfg_validate(const struct dash_cfg *d, char *err, size_t errlen)
 			return fail(&c, 0, scope, NULL, "a fleet of this name is already defined at %s", dup->origin);
 		switch (f->source) {
 		case FLEET_SRC_NONE:
-			return fail(&c, 0, scope, "source", "not set: say source = scrape (with targets) or "
-			            "source = promql (with a server)");
+			return fail(&c, 0, scope, "source", "not set: say source = scrape (with targets), "
+			            "source = promql (with a server) or source = cloudwatch");
 		case FLEET_SRC_SCRAPE:
 			if (f->ntargets == 0 && !f->file_sd)
 				return fail(&c, 0, scope, "targets", "a scrape fleet needs targets or file_sd");
@@ -1219,6 +1838,26 @@ int dashcfg_validate(const struct dash_cfg *d, char *err, size_t errlen)
 				return fail(&c, 0, scope, "query_throughput", "a promql fleet needs at least one of "
 				            "query_throughput, query_power and query_utilization");
 			break;
+		case FLEET_SRC_CLOUDWATCH: {
+			bool metric = false, expression = false;
+			for (int k = 0; k < 3; k++) {
+				metric |= f->cw[k].metric != NULL;
+				expression |= f->cw[k].expression != NULL;
+			}
+			/* a preset's metrics are filled in by the cloudwatch source */
+			if (!metric && !expression && !f->preset)
+				return fail(&c, 0, scope, "throughput", "a cloudwatch fleet needs a throughput, power or "
+				            "utilization metric or expression, or a preset");
+			if (f->preset && !strcmp(f->preset, "neuron") && !f->cw_namespace)
+				return fail(&c, 0, scope, "namespace", "preset = neuron needs the namespace "
+				            "neuron-monitor-cloudwatch.py publishes to (its --namespace)");
+			/* an expression's series are the instances; a metric's are
+			 * picked by a dimension */
+			if ((metric || f->preset) && !f->cw_select_name && !f->instance_type)
+				return fail(&c, 0, scope, "select", "a cloudwatch fleet with a metric or a preset needs "
+				            "select (e.g. AutoScalingGroupName=my-asg) or type (InstanceType = type)");
+			break;
+		}
 		}
 		if (f->baseline) {
 			if (base)
@@ -1353,7 +1992,7 @@ static void describe_dashboard(struct out *o, const struct dash_cfg *d)
 {
 	char num[64];
 	if (isnan(d->interval) && isnan(d->window) && !d->theme && !d->region && isnan(d->sla_per_hour)
-	    && isnan(d->work_units) && !d->baseline)
+	    && isnan(d->work_units) && !d->baseline && !d->aws_profile && isnan(d->cw_usd_per_1000))
 		return;
 	put(o, "[dashboard]\n");
 	if (!isnan(d->interval))
@@ -1374,7 +2013,123 @@ static void describe_dashboard(struct out *o, const struct dash_cfg *d)
 	}
 	if (d->baseline)
 		put_field(o, "baseline", d->baseline);
+	/* the profile's name only: its keys are in ~/.aws, never read here */
+	if (d->aws_profile)
+		put_field(o, "aws_profile", d->aws_profile);
+	if (!isnan(d->cw_usd_per_1000))
+		put(o, "  %-12s $%g per 1,000 metrics requested (cloudwatch_usd_per_1000_metrics)\n", "cloudwatch",
+		    d->cw_usd_per_1000);
 	put(o, "\n");
+}
+
+/* A dimension value, quoted when it could not be read back unquoted. */
+static void put_dim_value(struct out *o, const char *v)
+{
+	if (*v && !strpbrk(v, ",{}=\"\\") && !isspace((unsigned char)v[0]) && !isspace((unsigned char)v[strlen(v) - 1])) {
+		put_text(o, v);
+		return;
+	}
+	char *q = malloc(2 * strlen(v) + 3), *w = q;
+	if (!q) {
+		put(o, "?");
+		return;
+	}
+	*w++ = '"';
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w++ = '"';
+	*w = '\0';
+	put_text(o, q);
+	free(q);
+}
+
+static void put_cw_fig(struct out *o, const char *label, const struct cw_fig *g, int k, const char *preset,
+                       const char *to)
+{
+	put(o, "  %-12s ", label);
+	if (g->expression) {
+		put(o, "expression ");
+		put_text(o, g->expression);
+	} else if (g->metric) {
+		put_text(o, g->ns);
+		put(o, "/");
+		put_text(o, g->metric);
+		if (g->ndims) {
+			put(o, "{");
+			for (size_t i = 0; i < g->ndims; i++) {
+				put(o, i ? ", " : "");
+				put_text(o, g->dims[i].name);
+				if (g->dims[i].value) {
+					put(o, "=");
+					put_dim_value(o, g->dims[i].value);
+				}
+			}
+			put(o, "}");
+		}
+		const char *stat = g->stat ? g->stat : k == 0 ? "Sum" : "Average";
+		put(o, " stat %s%s", stat, k == 0 && !strcmp(stat, "Sum") ? " (\xc3\xb7 period)" : "");
+	} else if (preset) {
+		/* what fetch/cloudwatch.c's presets read: keep in step */
+		static const char *const says[3][3] = {
+			/* cwagent-gpu */ { NULL, "CWAgent/nvidia_smi_power_draw stat Average, summed over each instance's GPUs",
+			                    "CWAgent/nvidia_smi_utilization_gpu stat Average, mean over GPUs" },
+			/* ec2 */         { NULL, "none in CloudWatch: estimated from utilization with the power model",
+			                    "AWS/EC2/CPUUtilization stat Average" },
+			/* neuron */      { "the completed-executions metric found in the namespace, Sum (\xc3\xb7 period)",
+			                    "none published: estimated from utilization where the power model knows the type",
+			                    "the NeuronCore utilization metric found in the namespace, Average" },
+		};
+		int pi = !strcmp(preset, "cwagent-gpu") ? 0 : !strcmp(preset, "ec2") ? 1 : !strcmp(preset, "neuron") ? 2 : -1;
+		const char *what = pi >= 0 ? says[pi][k] : NULL;
+		if (!what) {
+			put(o, "not read\n");
+			return;
+		}
+		put(o, "preset ");
+		put_text(o, preset);
+		put(o, ": %s", what);
+		if (g->stat)
+			put(o, ", stat %s", g->stat);
+	} else {
+		put(o, "not read\n");
+		return;
+	}
+	if (g->scale != 1)
+		put(o, "  (scale %g to %s)", g->scale, to);
+	put(o, "\n");
+}
+
+static void describe_cloudwatch(struct out *o, const struct fleet_cfg *f)
+{
+	if (f->cw_select_name) {
+		put(o, "  %-12s ", "select");
+		put_text(o, f->cw_select_name);
+		put(o, "=");
+		put_dim_value(o, f->cw_select_value);
+		put(o, "\n");
+	} else if (f->instance_type) {
+		put(o, "  %-12s InstanceType=", "select");
+		put_text(o, f->instance_type);
+		put(o, " (from type)\n");
+	} else {
+		put(o, "  %-12s %s\n", "select", "not set");
+	}
+	if (f->cw_namespace)
+		put_field(o, "namespace", f->cw_namespace);
+	put_cw_fig(o, "throughput", &f->cw[0], 0, f->preset, "units/s");
+	put_cw_fig(o, "power", &f->cw[1], 1, f->preset, "W");
+	put_cw_fig(o, "utilization", &f->cw[2], 2, f->preset, "%");
+	if (f->cw_period)
+		put(o, "  %-12s %d s\n", "period", f->cw_period);
+	else
+		put(o, "  %-12s %s\n", "period", "60 s (default)");
+	if (isnan(f->cw_settle))
+		put(o, "  %-12s %s\n", "settle", "60 s (default)");
+	else
+		put(o, "  %-12s %g s\n", "settle", f->cw_settle);
 }
 
 static void describe_fleet(struct out *o, const struct fleet_cfg *f)
@@ -1388,11 +2143,11 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 	if (f->instances)
 		put(o, "  %-12s %zu\n", "instances", f->instances);
 	else
-		put(o, "  %-12s %s\n", "instances", "the targets that answer");
+		put(o, "  %-12s %s\n", "instances", f->source == FLEET_SRC_CLOUDWATCH ? "the instances that report"
+		    : "the targets that answer");
 	put_field(o, "unit", f->unit ? f->unit : "units");
 	put(o, "  %-12s %s\n", "baseline", f->baseline ? "yes" : "no");
-	const char *src = f->source == FLEET_SRC_SCRAPE ? "scrape" : f->source == FLEET_SRC_PROMQL ? "promql" : "not set";
-	put(o, "  %-12s %s\n", "source", src);
+	put(o, "  %-12s %s\n", "source", source_name(f->source));
 	if (f->preset)
 		put_field(o, "preset", f->preset);
 	for (size_t i = 0; i < f->ntargets; i++)
@@ -1402,7 +2157,7 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 		put_text(o, f->file_sd);
 		put(o, "  (re-read on change)\n");
 	}
-	if (f->source != FLEET_SRC_PROMQL && (f->ntargets || f->file_sd || f->preset || f->thr.metric
+	if (f->source != FLEET_SRC_PROMQL && f->source != FLEET_SRC_CLOUDWATCH && (f->ntargets || f->file_sd || f->preset || f->thr.metric
 	                                      || f->power.metric || f->util.metric)) {
 		put_map(o, "throughput", &f->thr, f->preset, "units/s");
 		put_map(o, "power", &f->power, f->preset, "W");
@@ -1415,8 +2170,10 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 		put_query(o, "power", f->q_power, &f->power, "W");
 		put_query(o, "utilization", f->q_util, &f->util, "%");
 	}
-	put_seconds(o, "interval", f->interval, "the dashboard's");
-	put_seconds(o, "timeout", f->timeout, "5 s (default)");
+	if (f->source == FLEET_SRC_CLOUDWATCH)
+		describe_cloudwatch(o, f);
+	put_seconds(o, "interval", f->interval, f->source == FLEET_SRC_CLOUDWATCH ? "the period" : "the dashboard's");
+	put_seconds(o, "timeout", f->timeout, f->source == FLEET_SRC_CLOUDWATCH ? "20 s (default)" : "5 s (default)");
 	/* the files are named, never read here: their contents are secrets */
 	if (f->bearer_file) {
 		put(o, "  %-12s bearer token from ", "auth");

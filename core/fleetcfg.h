@@ -3,7 +3,7 @@
  * settings and one fleet_cfg per fleet, from the INI config file
  * ($XDG_CONFIG_HOME/perwatt/perwatt.ini or --config FILE) and from
  * --fleet specs on the command line.  Pure data and parsing; the sources
- * (fetch/scrape.c, fetch/promql.c) read these structs.
+ * (fetch/scrape.c, fetch/promql.c, fetch/cloudwatch.c) read these structs.
  *
  * Config file:
  *
@@ -14,6 +14,8 @@
  *   region = us-east-1
  *   sla = 1000000/h          ; or work = 450e6   (the projection's defaults)
  *   baseline = gpu
+ *   aws_profile = perf       ; CloudWatch: this profile of ~/.aws (default: the AWS chain's)
+ *   cloudwatch_usd_per_1000_metrics = 0.01   ; GetMetricData's price, for the cost shown
  *
  *   [fleet gpu]
  *   type = g4dn.2xlarge      ; instance type (prices, power model)
@@ -21,8 +23,9 @@
  *   unit = inferences        ; throughput unit (plural)
  *   usd_per_hour = 0.752     ; price override, per instance
  *   baseline = true
- *   source = scrape          ; scrape | promql   (a preset implies scrape)
- *   preset = dcgm            ; dcgm | node | neuron | scaphandre | kepler
+ *   source = scrape          ; scrape | promql | cloudwatch   (a preset implies its source)
+ *   preset = dcgm            ; dcgm | node | neuron | scaphandre | kepler   (scrape)
+ *                            ; cwagent-gpu | ec2 | neuron   (cloudwatch)
  *   targets = http://10.0.0.5:9400/metrics, http://10.0.0.6:9400/metrics
  *   file_sd = /etc/prometheus/gpu.json     ; Prometheus file_sd targets, re-read on change
  *   throughput = app_inferences_total{model="layoutlm"}   ; METRIC{MATCHERS}
@@ -41,15 +44,40 @@
  *   ca_file = /etc/ssl/my-ca.pem
  *   insecure_skip_verify = false
  *
+ *   [fleet inf2]
+ *   source = cloudwatch
+ *   type = inf2.xlarge       ; also picks the instances: InstanceType = inf2.xlarge
+ *   select = AutoScalingGroupName=my-asg   ; or this dimension picks them
+ *   preset = neuron          ; cwagent-gpu | ec2 | neuron
+ *   namespace = neuron_mon   ; preset neuron: neuron-monitor-cloudwatch.py's --namespace
+ *   throughput = Perwatt/App/Inferences{Model=bert, Stage="a,b", GPU}
+ *                            ; NAMESPACE/METRIC{DIMENSION=VALUE,...}: the namespace is
+ *                            ; all before the last '/'; a name alone: any value
+ *   throughput_stat = Sum    ; Average | Sum | Minimum | Maximum | SampleCount | IQM
+ *                            ; | p99 | p99.9 | tm90 | wm90 | tc90 | ts90 | TM(10%:90%)
+ *   power_expression = SEARCH('{CWAgent,InstanceId} nvidia_smi_power_draw', 'Average')
+ *                            ; Metric Math or SEARCH, each series an instance
+ *   power_unit = W           ; W | mW | uW   (scale; CloudWatch power is a gauge)
+ *   utilization_unit = percent   ; percent | ratio
+ *   throughput_scale = 1
+ *   period = 60s             ; 1s, 5s, 10s, 20s, 30s or a multiple of 60s
+ *   settle = 60s             ; how long a period is given to be complete (0 to 15m)
+ *   interval = 60s           ; poll interval; default: the period
+ *
  * --fleet specs (repeatable):
  *   NAME=PRESET:URL[,URL...][;key=value...]
  *   NAME=scrape:URL[,URL...];throughput=METRIC{MATCHERS};power=METRIC{MATCHERS}[;key=value...]
  *   NAME=promql:SERVER_URL;throughput=EXPR;power=EXPR[;utilization=EXPR][;key=value...]
+ *   NAME=cloudwatch[:PRESET][;key=value...]
  * where key is any [fleet] key above (type, unit, instances, baseline,
  * power_unit, ...), checked as in the file; for promql, throughput, power
  * and utilization mean query_throughput, query_power, query_utilization.
- * ';' inside {...}, (...), [...] or quotes does not split.  A preset as
- * KIND sets preset (and so source = scrape).
+ * A part is cut at its first '=' (select=AutoScalingGroupName=web).  ';'
+ * inside {...}, (...), [...] or quotes does not split.  A scrape preset as
+ * KIND sets preset (and so source = scrape); cloudwatch:PRESET takes a
+ * CloudWatch preset.  E.g.
+ *   inf2=cloudwatch:neuron;type=inf2.xlarge;namespace=neuron_mon;throughput=Perwatt/App/Inferences{Model=bert}
+ *   app=cloudwatch;select=AutoScalingGroupName=web;throughput=Perwatt/App/Requests
  *
  * Errors name the file (or "--fleet #N", the Nth spec), the line and the key:
  * "perwatt.ini:12: [fleet gpu] power_unit: 'kW' is not W, mW, uW, J, mJ or uJ".
@@ -57,8 +85,8 @@
  * are errors.  Values: booleans true/false/yes/no/on/off/1/0; durations
  * as parse_duration() reads them (more than 0, at most 1d); URLs start
  * with http:// or https://; paths are kept as written.  An indented line
- * continues the value above (targets, throughput, power, utilization and
- * the query_* keys only): inih reads at most 198 bytes a line.
+ * continues the value above (targets, throughput, power, utilization, the
+ * query_* and *_expression keys only): inih reads at most 198 bytes a line.
  *
  * Units (scrape): power_unit W/mW/uW (or µW) make power a gauge scaled
  * to W, J/mJ/uJ (or µJ) an energy counter whose rate is W; unset, power
@@ -66,13 +94,31 @@
  * (scale 100) also makes utilization a gauge; utilization is the mean of
  * its series, the others the sum.  throughput_scale multiplies.  A promql
  * fleet's queries compute units/s, W and percent themselves, so these
- * keys, like targets and the mappings, belong to scrape fleets only.
+ * keys, like targets and the mappings, belong to scrape (and cloudwatch)
+ * fleets only.
+ *
+ * CloudWatch: each figure is a metric (cw[k].ns, metric, dims, stat; its
+ * series per instance found with ListMetrics, the instances those with the
+ * select dimension, else InstanceType = type) or an expression (each of
+ * its series an instance), not both.  throughput_scale, power_unit (W,
+ * mW, uW only) and utilization_unit become cw[k].scale; the scrape
+ * metric_maps stay at their defaults.  Values: names at most 255 bytes,
+ * dimension values 1024, expressions 1024, at most 30 dimensions.  A
+ * statistic is kept as CloudWatch spells it (sum: Sum, P99: p99,
+ * tm(10%:90%): TM(10%:90%)).
+ * bearer_token_file, basic_auth_file, ca_file and insecure_skip_verify are
+ * for scrape and promql fleets; *_expression, *_stat, select, namespace,
+ * period and settle for cloudwatch fleets.
  *
  * A preset (dcgm, node, neuron, scaphandre, kepler; keep in step with
- * fetch/presets.c) implies source = scrape; its mappings are filled in by
- * the scrape source, not here, so dashcfg_validate() counts a preset as a
- * mapping.  Without source, a fleet with scrape keys scrapes and one with
- * promql keys queries; mixing the two is an error.
+ * fetch/presets.c) implies source = scrape, one of cwagent-gpu and ec2
+ * (fetch/cloudwatch.c) source = cloudwatch; neuron is both, and is
+ * CloudWatch's when source = cloudwatch or a cloudwatch-only key says so.
+ * Presets' mappings are filled in by the source, not here, so
+ * dashcfg_validate() counts a preset as a mapping.  Without source or
+ * preset, the first key that belongs to one source only decides (scrape
+ * when only throughput, power, utilization or their units are there);
+ * a key of another source is an error.
  *
  * Ownership: every string is allocated; fleetcfg_free() releases one
  * fleet's, dashcfg_free() the dashboard's and every fleet's.
@@ -83,7 +129,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum fleet_source { FLEET_SRC_NONE = 0, FLEET_SRC_SCRAPE, FLEET_SRC_PROMQL };
+enum fleet_source { FLEET_SRC_NONE = 0, FLEET_SRC_SCRAPE, FLEET_SRC_PROMQL, FLEET_SRC_CLOUDWATCH };
 
 enum metric_kind {
 	MKIND_AUTO = 0,     /* from the exposition's TYPE line, else a _total suffix means counter */
@@ -99,6 +145,27 @@ struct metric_map {
 	double scale;       /* applied to the value (or the rate): to units/s, W, percent */
 	bool mean;          /* several series per target: mean of them (utilization), else sum */
 	char *dedupe_label; /* several series with the same value of this label count once (MIG) */
+};
+
+/* A CloudWatch dimension filter: value NULL means "has this dimension". */
+struct cw_dim_cfg {
+	char *name;
+	char *value;
+};
+
+/* One figure of a CloudWatch fleet: a metric (namespace, name, extra
+ * dimension filters, statistic) whose series are discovered per instance
+ * with ListMetrics, or a Metric Math / SEARCH expression each of whose
+ * series is an instance (named by its label). */
+struct cw_fig {
+	char *ns;               /* "Perwatt/App"; NULL: not a metric */
+	char *metric;           /* "Inferences" */
+	struct cw_dim_cfg *dims;    /* extra filters beyond the fleet's select */
+	size_t ndims;
+	char *stat;             /* NULL: Sum for throughput (divided by the
+	                         * period), Average for power and utilization */
+	char *expression;       /* non-NULL: an expression instead of a metric */
+	double scale;           /* applied to the value; default 1 */
 };
 
 struct fleet_cfg {
@@ -121,7 +188,16 @@ struct fleet_cfg {
 	char *server;
 	char *q_thr, *q_power, *q_util;
 
-	/* both */
+	/* cloudwatch */
+	struct cw_fig cw[3];    /* by enum metric: throughput, power, utilization */
+	char *cw_select_name;   /* which instances: a dimension ("InstanceType", */
+	char *cw_select_value;  /* "AutoScalingGroupName"...) and its value; NULL:
+	                         * InstanceType = instance_type */
+	char *cw_namespace;     /* the namespace the neuron preset searches */
+	int cw_period;          /* s; 0: 60 (1, 5, 10, 20, 30 or a multiple of 60) */
+	double cw_settle;       /* s a period is given to be complete; NAN: 60 */
+
+	/* all */
 	double interval;        /* seconds; 0: the dashboard's */
 	double timeout;         /* seconds; 0: default (5 s) */
 	char *bearer_file, *basic_file, *ca_file;
@@ -140,6 +216,8 @@ struct dash_cfg {
 	double sla_per_hour;    /* NAN */
 	double work_units;      /* NAN */
 	char *baseline;
+	char *aws_profile;      /* [dashboard] aws_profile; NULL: the AWS chain's */
+	double cw_usd_per_1000; /* [dashboard] cloudwatch_usd_per_1000_metrics; NAN: 0.01 */
 	struct fleet_cfg *fleet;
 	size_t nfleets;
 	char baseline_origin[160];  /* "perwatt.ini:3" where [dashboard] baseline was set, or "" */
@@ -176,7 +254,9 @@ int dashcfg_default_path(char *buf, size_t n);
 int dashcfg_add_spec(struct dash_cfg *d, const char *spec, char *err, size_t errlen);
 
 /* Checks that every fleet can be watched (a source; targets or file_sd
- * and a throughput or power mapping or a preset; or a server and a query),
+ * and a throughput or power mapping or a preset; or a server and a query;
+ * or a CloudWatch metric, expression or preset, with select or type for
+ * a metric or a preset, and namespace for preset neuron),
  * that names are unique, non-empty, printable and short, that at most one
  * fleet is the baseline and [dashboard] baseline names a fleet.  No fleet
  * at all is not an error here.  0, or -1 with "origin: message" in err. */

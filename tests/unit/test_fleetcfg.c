@@ -371,18 +371,18 @@ static void bad_files(void **state)
 		{ "[fleet gpu]\ntargets = http://a:1/m,,http://b:1/m\n",
 		  "t.ini:2: [fleet gpu] targets: '' is an empty entry: separate URLs with single commas" },
 		{ "[fleet gpu]\ntargets =\n", "t.ini:2: [fleet gpu] targets: '' is empty" },
-		{ "[fleet gpu]\nsource = prometheus\n", "t.ini:2: [fleet gpu] source: 'prometheus' is not scrape or promql" },
+		{ "[fleet gpu]\nsource = prometheus\n", "t.ini:2: [fleet gpu] source: 'prometheus' is not scrape, promql or cloudwatch" },
 		{ "[fleet gpu]\npreset = dgcm\n",
-		  "t.ini:2: [fleet gpu] preset: 'dgcm' is not dcgm, node, neuron, scaphandre or kepler" },
+		  "t.ini:2: [fleet gpu] preset: 'dgcm' is not dcgm, node, neuron, scaphandre, kepler, cwagent-gpu or ec2" },
 		{ "[fleet gpu]\nsource = promql\npreset = dcgm\n",
 		  "t.ini:3: [fleet gpu] preset: a preset is scraped; it does not go with source = promql" },
 		{ "[fleet gpu]\ntargets = http://a:1/m\nserver = http://p:9090\n",
 		  "t.ini:3: [fleet gpu] server: only for source = promql, but this fleet scrapes (targets at line 2)" },
 		{ "[fleet gpu]\nsource = promql\nthroughput = x_total\n",
-		  "t.ini:3: [fleet gpu] throughput: only for source = scrape, but this fleet queries promql "
+		  "t.ini:3: [fleet gpu] throughput: only for source = scrape or cloudwatch, but this fleet queries promql "
 		  "(source = promql at line 2)" },
 		{ "[fleet gpu]\nsource = promql\npower_unit = J\n",
-		  "t.ini:3: [fleet gpu] power_unit: only for source = scrape, but this fleet queries promql "
+		  "t.ini:3: [fleet gpu] power_unit: only for source = scrape or cloudwatch, but this fleet queries promql "
 		  "(source = promql at line 2)" },
 		{ "[fleet gpu]\npreset = node\nquery_power = x\n",
 		  "t.ini:3: [fleet gpu] query_power: only for source = promql, but this fleet scrapes "
@@ -432,7 +432,8 @@ static void bad_files(void **state)
 		  "the fleet's name is longer than 63 bytes (write [fleet NAME])" },
 		/* dashcfg_validate(): at the fleet's section */
 		{ "[fleet gpu]\ntype = g4dn.2xlarge\n",
-		  "t.ini:1: [fleet gpu] source: not set: say source = scrape (with targets) or source = promql (with a server)" },
+		  "t.ini:1: [fleet gpu] source: not set: say source = scrape (with targets), source = promql (with a server) "
+		  "or source = cloudwatch" },
 		{ "[fleet gpu]\ntargets = http://a:1/m\n",
 		  "t.ini:1: [fleet gpu] throughput: a scrape fleet needs a throughput or power mapping, or a preset" },
 		{ "[fleet gpu]\npreset = dcgm\n", "t.ini:1: [fleet gpu] targets: a scrape fleet needs targets or file_sd" },
@@ -576,11 +577,12 @@ static void bad_specs(void **state)
 {
 	(void)state;
 	static const struct { const char *spec, *want; } cases[] = {
-		{ "gpu", "--fleet #2: 'gpu' is not NAME=KIND:URL (KIND: scrape, promql, dcgm, node, neuron, scaphandre or kepler)" },
-		{ "gpu=dcgm", "--fleet #2: 'gpu=dcgm' is not NAME=KIND:URL (KIND: scrape, promql, dcgm, node, neuron, "
-		              "scaphandre or kepler)" },
-		{ "gpu=foo:http://a:1/m", "--fleet #2: [fleet gpu] 'foo' is not scrape, promql, dcgm, node, neuron, "
-		                          "scaphandre or kepler" },
+		{ "gpu", "--fleet #2: 'gpu' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, promql, dcgm, "
+		         "node, neuron, scaphandre or kepler)" },
+		{ "gpu=dcgm", "--fleet #2: 'gpu=dcgm' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, "
+		              "promql, dcgm, node, neuron, scaphandre or kepler)" },
+		{ "gpu=foo:http://a:1/m", "--fleet #2: [fleet gpu] 'foo' is not scrape, promql, cloudwatch, dcgm, node, "
+		                          "neuron, scaphandre or kepler" },
 		{ "gpu=dcgm:http://a:1/m;power_unit=kW", "--fleet #2: [fleet gpu] power_unit: 'kW' is not W, mW, uW, J, mJ or uJ" },
 		{ "gpu=dcgm:http://a:1/m;nonsense", "--fleet #2: [fleet gpu] 'nonsense' is not key=value" },
 		{ "gpu=dcgm:http://a:1/m;targets=http://b:1/m", "--fleet #2: [fleet gpu] targets: given twice" },
@@ -738,6 +740,495 @@ static void describe(void **state)
 	dashcfg_free(&d);
 }
 
+/* CloudWatch fleets in a file: the source from source, a preset or a key,
+ * whichever comes first in the section; the figures read once it is known. */
+static const char cw_text[] =
+	"[dashboard]\n"
+	"aws_profile = perf\n"
+	"cloudwatch_usd_per_1000_metrics = 0.02\n"
+	"\n"
+	"[fleet g5]\n"                                                      /* 5 */
+	"type = g5.xlarge\n"
+	"preset = cwagent-gpu      ; implies source = cloudwatch\n"
+	"throughput = Perwatt/App/Inferences{ Model = bert , Stage=\"a,b}\\\"c\", GPU }\n"
+	"power_unit = mW\n"
+	"period = 5m\n"
+	"settle = 2m\n"
+	"\n"
+	"[fleet asg]\n"                                                     /* 13 */
+	"utilization = AWS/EC2/CPUUtilization\n"
+	"source = cloudwatch       ; after the figure: read as CloudWatch all the same\n"
+	"select = AutoScalingGroupName=web=blue\n"
+	"throughput = CWAgent/requests {Path}\n"
+	"throughput_stat = sum\n"
+	"throughput_scale = 2\n"
+	"utilization_stat = P99.9\n"
+	"utilization_unit = ratio\n"
+	"power_expression = SEARCH('{CWAgent,InstanceId} MetricName=\"nvidia_smi_power_draw\"',\n"
+	"    'Average', 60)\n"
+	"period = 10s\n"
+	"settle = 0\n"
+	"interval = 30s\n"
+	"\n"
+	"[fleet neuron-scraped]\n"                                          /* 28 */
+	"preset = neuron\n"
+	"targets = http://h:8000/metrics\n"
+	"\n"
+	"[fleet neuron-cw]\n"                                               /* 32 */
+	"preset = neuron           ; a cloudwatch-only key below makes it CloudWatch's\n"
+	"type = inf2.xlarge\n"
+	"namespace = neuron_mon\n"
+	"\n"
+	"[fleet expr]\n"                                                    /* 37 */
+	"throughput_expression = SEARCH('{Perwatt/App,InstanceId} Inferences', 'Sum', 60) / 60\n";
+
+static void cloudwatch_config(void **state)
+{
+	(void)state;
+	char err[512];
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_true(isnan(d.cw_usd_per_1000));
+	assert_null(d.aws_profile);
+	assert_string_equal(load(&d, cw_text, err, sizeof err), "");
+	assert_string_equal(d.aws_profile, "perf");
+	assert_float_equal(d.cw_usd_per_1000, 0.02, 1e-12);
+	assert_int_equal(d.nfleets, 5);
+
+	const struct fleet_cfg *g = &d.fleet[0];
+	assert_string_equal(g->name, "g5");
+	assert_int_equal(g->source, FLEET_SRC_CLOUDWATCH);
+	assert_string_equal(g->preset, "cwagent-gpu");
+	assert_string_equal(g->instance_type, "g5.xlarge");
+	assert_null(g->cw_select_name);
+	assert_null(g->cw_select_value);
+	assert_string_equal(g->cw[0].ns, "Perwatt/App");
+	assert_string_equal(g->cw[0].metric, "Inferences");
+	assert_int_equal(g->cw[0].ndims, 3);
+	assert_string_equal(g->cw[0].dims[0].name, "Model");
+	assert_string_equal(g->cw[0].dims[0].value, "bert");
+	assert_string_equal(g->cw[0].dims[1].name, "Stage");
+	assert_string_equal(g->cw[0].dims[1].value, "a,b}\"c");
+	assert_string_equal(g->cw[0].dims[2].name, "GPU");
+	assert_null(g->cw[0].dims[2].value);
+	assert_null(g->cw[0].stat);
+	assert_null(g->cw[0].expression);
+	assert_float_equal(g->cw[0].scale, 1, 0);
+	assert_null(g->cw[1].metric);           /* the preset's, filled in by the source */
+	assert_float_equal(g->cw[1].scale, 1e-3, 0);
+	assert_float_equal(g->cw[2].scale, 1, 0);
+	assert_int_equal(g->cw_period, 300);
+	assert_float_equal(g->cw_settle, 120, 0);
+	/* the scrape mappings stay as they were */
+	assert_null(g->thr.metric);
+	assert_float_equal(g->power.scale, 1, 0);
+	assert_int_equal(g->power.kind, MKIND_AUTO);
+
+	const struct fleet_cfg *a = &d.fleet[1];
+	assert_string_equal(a->origin, "t.ini:13");
+	assert_int_equal(a->source, FLEET_SRC_CLOUDWATCH);
+	assert_null(a->preset);
+	assert_string_equal(a->cw_select_name, "AutoScalingGroupName");
+	assert_string_equal(a->cw_select_value, "web=blue");
+	assert_string_equal(a->cw[2].ns, "AWS/EC2");           /* at the last '/' */
+	assert_string_equal(a->cw[2].metric, "CPUUtilization");
+	assert_int_equal(a->cw[2].ndims, 0);
+	assert_null(a->cw[2].dims);
+	assert_string_equal(a->cw[2].stat, "p99.9");
+	assert_float_equal(a->cw[2].scale, 100, 0);
+	assert_string_equal(a->cw[0].ns, "CWAgent");
+	assert_string_equal(a->cw[0].metric, "requests");
+	assert_int_equal(a->cw[0].ndims, 1);
+	assert_string_equal(a->cw[0].dims[0].name, "Path");
+	assert_null(a->cw[0].dims[0].value);
+	assert_string_equal(a->cw[0].stat, "Sum");
+	assert_float_equal(a->cw[0].scale, 2, 0);
+	assert_null(a->cw[1].ns);
+	assert_string_equal(a->cw[1].expression, "SEARCH('{CWAgent,InstanceId} MetricName=\"nvidia_smi_power_draw\"', "
+	                    "'Average', 60)");
+	assert_int_equal(a->cw_period, 10);
+	assert_float_equal(a->cw_settle, 0, 0);
+	assert_float_equal(a->interval, 30, 0);
+	assert_null(a->util.metric);
+	assert_float_equal(a->util.scale, 1, 0);
+
+	/* neuron: scraped unless a cloudwatch-only key says otherwise */
+	assert_int_equal(d.fleet[2].source, FLEET_SRC_SCRAPE);
+	assert_string_equal(d.fleet[2].preset, "neuron");
+	assert_int_equal(d.fleet[3].source, FLEET_SRC_CLOUDWATCH);
+	assert_string_equal(d.fleet[3].preset, "neuron");
+	assert_string_equal(d.fleet[3].cw_namespace, "neuron_mon");
+	assert_int_equal(d.fleet[3].cw_period, 0);
+	assert_true(isnan(d.fleet[3].cw_settle));
+
+	/* an expression alone needs neither select nor type */
+	const struct fleet_cfg *e = &d.fleet[4];
+	assert_int_equal(e->source, FLEET_SRC_CLOUDWATCH);
+	assert_null(e->instance_type);
+	assert_string_equal(e->cw[0].expression, "SEARCH('{Perwatt/App,InstanceId} Inferences', 'Sum', 60) / 60");
+	assert_null(e->cw[0].metric);
+	dashcfg_free(&d);
+	assert_null(d.aws_profile);
+	assert_true(isnan(d.cw_usd_per_1000));
+
+	/* source = cloudwatch makes neuron CloudWatch's too */
+	dashcfg_init(&d);
+	assert_string_equal(load(&d, "[fleet n]\npreset = neuron\nsource = cloudwatch\ntype = inf2.xlarge\n"
+	                             "namespace = n\n", err, sizeof err), "");
+	assert_int_equal(d.fleet[0].source, FLEET_SRC_CLOUDWATCH);
+	dashcfg_free(&d);
+}
+
+static void cloudwatch_specs(void **state)
+{
+	(void)state;
+	char err[512];
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_int_equal(dashcfg_add_spec(&d, "inf2=cloudwatch:neuron;type=inf2.xlarge;namespace=neuron_mon;"
+	                                  "throughput=Perwatt/App/Inferences{Model=bert}", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, " app = cloudwatch ;select=AutoScalingGroupName=web;"
+	                                  "throughput=Perwatt/App/Requests", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "c7g=cloudwatch:ec2;type=c7g.xlarge;period=1m;settle=30s;"
+	                                  "power_expression=SEARCH('{CWAgent,InstanceId} x;y', 'Average', 60);"
+	                                  "utilization=CWAgent/cpu{cpu=\"cpu-total;x\"};utilization_stat=tm(10%:90%);"
+	                                  "power_unit=uW", err, sizeof err), 0);
+	assert_int_equal(dashcfg_validate(&d, err, sizeof err), 0);
+	assert_int_equal(d.nfleets, 3);
+
+	const struct fleet_cfg *f = &d.fleet[0];
+	assert_string_equal(f->origin, "--fleet #1");
+	assert_int_equal(f->source, FLEET_SRC_CLOUDWATCH);
+	assert_string_equal(f->preset, "neuron");
+	assert_string_equal(f->cw_namespace, "neuron_mon");
+	assert_string_equal(f->cw[0].ns, "Perwatt/App");
+	assert_string_equal(f->cw[0].metric, "Inferences");
+	assert_int_equal(f->cw[0].ndims, 1);
+	assert_string_equal(f->cw[0].dims[0].name, "Model");
+	assert_string_equal(f->cw[0].dims[0].value, "bert");
+	assert_null(f->cw_select_name);         /* InstanceType = type, by the source */
+
+	f = &d.fleet[1];
+	assert_string_equal(f->name, "app");
+	assert_int_equal(f->source, FLEET_SRC_CLOUDWATCH);
+	assert_null(f->preset);
+	assert_null(f->instance_type);
+	assert_string_equal(f->cw_select_name, "AutoScalingGroupName");
+	assert_string_equal(f->cw_select_value, "web");
+	assert_string_equal(f->cw[0].ns, "Perwatt/App");
+	assert_string_equal(f->cw[0].metric, "Requests");
+	assert_null(f->cw[0].stat);
+	assert_float_equal(f->cw[0].scale, 1, 0);
+	assert_int_equal(f->cw_period, 0);
+	assert_true(isnan(f->cw_settle));
+
+	f = &d.fleet[2];
+	assert_string_equal(f->preset, "ec2");
+	assert_int_equal(f->cw_period, 60);
+	assert_float_equal(f->cw_settle, 30, 0);
+	assert_string_equal(f->cw[1].expression, "SEARCH('{CWAgent,InstanceId} x;y', 'Average', 60)");
+	assert_float_equal(f->cw[1].scale, 1e-6, 0);
+	assert_string_equal(f->cw[2].dims[0].value, "cpu-total;x");
+	assert_string_equal(f->cw[2].stat, "TM(10%:90%)");
+	dashcfg_free(&d);
+}
+
+static void cloudwatch_stats(void **state)
+{
+	(void)state;
+	static const struct { const char *v, *want; } good[] = {
+		{ "Average", "Average" }, { "sum", "Sum" }, { "MINIMUM", "Minimum" }, { "Maximum", "Maximum" },
+		{ "samplecount", "SampleCount" }, { "iqm", "IQM" }, { "p99", "p99" }, { "P99.9", "p99.9" },
+		{ "p0", "p0" }, { "p100", "p100" }, { "tm90", "tm90" }, { "WM90", "wm90" }, { "tc90", "tc90" },
+		{ "ts90", "ts90" }, { "TM(10%:90%)", "TM(10%:90%)" }, { "tm(:95%)", "TM(:95%)" },
+		{ "PR(100:2000)", "PR(100:2000)" }, { "wm(5%:)", "WM(5%:)" },
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char spec[128], err[512];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		snprintf(spec, sizeof spec, "a=cloudwatch;type=x;power=CWAgent/p;power_stat=%s", good[i].v);
+		if (dashcfg_add_spec(&d, spec, err, sizeof err) != 0)
+			fail_msg("good %zu: %s", i, err);
+		assert_string_equal(d.fleet[0].cw[1].stat, good[i].want);
+		dashcfg_free(&d);
+	}
+	static const char *const bad[] = {
+		"median", "p", "p101", "p9.", "p.9", "p-1", "PR99", "tm(:)", "TM(10%:90%", "TM(101%:)", "p(1:2)", "avg",
+		"tm90x", "Sum(1)",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[128], err[512], want[512];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		snprintf(text, sizeof text, "[fleet a]\nsource = cloudwatch\npower_stat = %s\n", bad[i]);
+		assert_int_equal(dashcfg_parse_ini(&d, text, "t.ini", err, sizeof err), -1);
+		snprintf(want, sizeof want, "t.ini:3: [fleet a] power_stat: '%s' is not Average, Sum, Minimum, "
+		         "Maximum, SampleCount, IQM or a percentile or trimmed statistic such as p99, p99.9, tm90, "
+		         "wm90, tc90, ts90 or TM(10%%:90%%)", bad[i]);
+		if (strcmp(err, want) != 0)
+			fail_msg("bad %zu:\n got '%s'\nwant '%s'", i, err, want);
+		dashcfg_free(&d);
+	}
+}
+
+static void cloudwatch_errors(void **state)
+{
+	(void)state;
+	static const struct { const char *text, *want; } files[] = {
+		/* keys of another source */
+		{ "[fleet a]\nsource = cloudwatch\ntargets = http://a:1/m\n",
+		  "t.ini:3: [fleet a] targets: only for source = scrape, but this fleet reads CloudWatch "
+		  "(source = cloudwatch at line 2)" },
+		{ "[fleet a]\ntargets = http://a:1/m\nperiod = 60s\n",
+		  "t.ini:3: [fleet a] period: only for source = cloudwatch, but this fleet scrapes (targets at line 2)" },
+		{ "[fleet a]\nserver = http://p:9090\nthroughput_stat = Sum\n",
+		  "t.ini:3: [fleet a] throughput_stat: only for source = cloudwatch, but this fleet queries promql "
+		  "(server at line 2)" },
+		{ "[fleet a]\nselect = InstanceType=x\nquery_power = x\n",
+		  "t.ini:3: [fleet a] query_power: only for source = promql, but this fleet reads CloudWatch "
+		  "(select at line 2)" },
+		{ "[fleet a]\npreset = ec2\nca_file = /x\n",
+		  "t.ini:3: [fleet a] ca_file: only for source = scrape or promql, but this fleet reads CloudWatch "
+		  "(preset = ec2 at line 2)" },
+		{ "[fleet a]\npreset = neuron\ntargets = http://a:1/m\nnamespace = n\n",
+		  "t.ini:3: [fleet a] targets: only for source = scrape, but this fleet reads CloudWatch "
+		  "(namespace at line 4)" },
+		{ "[fleet a]\npreset = neuron\nserver = http://p:9090\n",
+		  "t.ini:3: [fleet a] server: only for source = promql, but this fleet scrapes (preset = neuron at line 2)" },
+		{ "[fleet a]\nsource = promql\nthroughput_expression = m1\n",
+		  "t.ini:3: [fleet a] throughput_expression: only for source = cloudwatch, but this fleet queries promql "
+		  "(source = promql at line 2)" },
+		/* presets and sources */
+		{ "[fleet a]\nsource = cloudwatch\npreset = dcgm\n",
+		  "t.ini:3: [fleet a] preset: 'dcgm' is a scrape preset; it does not go with source = cloudwatch "
+		  "(the CloudWatch presets: cwagent-gpu, ec2, neuron)" },
+		{ "[fleet a]\npreset = ec2\nsource = scrape\n",
+		  "t.ini:2: [fleet a] preset: 'ec2' is a CloudWatch preset; it does not go with source = scrape" },
+		{ "[fleet a]\nsource = promql\npreset = cwagent-gpu\n",
+		  "t.ini:3: [fleet a] preset: 'cwagent-gpu' is a CloudWatch preset; it does not go with source = promql" },
+		/* values */
+		{ "[fleet a]\nsource = cloudwatch\nperiod = 45s\n",
+		  "t.ini:3: [fleet a] period: '45s' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s (at most 1d)" },
+		{ "[fleet a]\nsource = cloudwatch\nperiod = 90s\n",
+		  "t.ini:3: [fleet a] period: '90s' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s (at most 1d)" },
+		{ "[fleet a]\nsource = cloudwatch\nperiod = 2d\n",
+		  "t.ini:3: [fleet a] period: '2d' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s (at most 1d)" },
+		{ "[fleet a]\nsource = cloudwatch\nperiod = 500ms\n",
+		  "t.ini:3: [fleet a] period: '500ms' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s (at most 1d)" },
+		{ "[fleet a]\nsource = cloudwatch\nperiod = often\n",
+		  "t.ini:3: [fleet a] period: 'often' is not a duration such as 60s or 5m" },
+		{ "[fleet a]\nsource = cloudwatch\nsettle = 20m\n", "t.ini:3: [fleet a] settle: '20m' must be from 0 to 15m" },
+		{ "[fleet a]\nsource = cloudwatch\nsettle = -1s\n",
+		  "t.ini:3: [fleet a] settle: '-1s' is not a duration such as 60s or 2m" },
+		{ "[fleet a]\nsource = cloudwatch\nthroughput_stat = avg\n",
+		  "t.ini:3: [fleet a] throughput_stat: 'avg' is not Average, Sum, Minimum, Maximum, SampleCount, IQM or "
+		  "a percentile or trimmed statistic such as p99, p99.9, tm90, wm90, tc90, ts90 or TM(10%:90%)" },
+		{ "[fleet a]\nselect = InstanceType\n",
+		  "t.ini:2: [fleet a] select: 'InstanceType' is not DIMENSION=VALUE, such as InstanceType=inf2.xlarge or "
+		  "AutoScalingGroupName=my-asg" },
+		{ "[fleet a]\nselect = =web\n",
+		  "t.ini:2: [fleet a] select: '=web' is not DIMENSION=VALUE, such as InstanceType=inf2.xlarge or "
+		  "AutoScalingGroupName=my-asg" },
+		{ "[fleet a]\nselect = AutoScalingGroupName =\n",
+		  "t.ini:2: [fleet a] select: 'AutoScalingGroupName =' is not DIMENSION=VALUE, such as "
+		  "InstanceType=inf2.xlarge or AutoScalingGroupName=my-asg" },
+		{ "[fleet a]\nnamespace =\n", "t.ini:2: [fleet a] namespace: is empty: a CloudWatch namespace is needed" },
+		{ "[fleet a]\nthroughput_expression =\n",
+		  "t.ini:2: [fleet a] throughput_expression: is empty: a Metric Math or SEARCH expression is needed" },
+		{ "[fleet a]\npower_expression = m1\n  \x1b[2J\n",
+		  "t.ini:2: [fleet a] power_expression: 'm1 ?[2J' has a control character or invalid UTF-8" },
+		{ "[fleet a]\nsource = cloudwatch\ntype = x\npower = CWAgent/p\npower_unit = J\n",
+		  "t.ini:5: [fleet a] power_unit: CloudWatch power must be a gauge in W, mW or uW" },
+		{ "[fleet a]\nsource = cloudwatch\ntype = x\nthroughput = A/B\nthroughput_expression = SEARCH('x', 'Sum')\n",
+		  "t.ini:5: [fleet a] throughput_expression: throughput is set too: a figure is a metric or an "
+		  "expression, not both" },
+		{ "[fleet a]\nsource = cloudwatch\npower_stat = Maximum\npower_expression = MAX(m1)\n",
+		  "t.ini:3: [fleet a] power_stat: is for a metric; power_expression computes its own values" },
+		/* a figure's text is read as its source means it, at its own line */
+		{ "[fleet a]\nthroughput = A/B\nsource = scrape\ntargets = http://a:1/m\n",
+		  "t.ini:2: [fleet a] throughput: 'A/B' is not METRIC or METRIC{MATCHERS}" },
+		{ "[fleet a]\npreset = neuron\ntype = inf2.xlarge\nthroughput = Perwatt/App/Inferences\n",
+		  "t.ini:4: [fleet a] throughput: 'Perwatt/App/Inferences' is not METRIC or METRIC{MATCHERS} "
+		  "(a CloudWatch metric? say source = cloudwatch)" },
+		{ "[fleet a]\nthroughput = Inferences\nsource = cloudwatch\n",
+		  "t.ini:2: [fleet a] throughput: 'Inferences' is not NAMESPACE/METRIC or "
+		  "NAMESPACE/METRIC{DIMENSION=VALUE,...}" },
+		/* dashcfg_validate() */
+		{ "[fleet a]\nsource = cloudwatch\ntype = x\n",
+		  "t.ini:1: [fleet a] throughput: a cloudwatch fleet needs a throughput, power or utilization metric or "
+		  "expression, or a preset" },
+		{ "[fleet a]\nsource = cloudwatch\npreset = neuron\ntype = inf2.xlarge\n",
+		  "t.ini:1: [fleet a] namespace: preset = neuron needs the namespace neuron-monitor-cloudwatch.py "
+		  "publishes to (its --namespace)" },
+		{ "[fleet a]\nthroughput_expression = m1\npower = CWAgent/p\n",
+		  "t.ini:1: [fleet a] select: a cloudwatch fleet with a metric or a preset needs select "
+		  "(e.g. AutoScalingGroupName=my-asg) or type (InstanceType = type)" },
+		{ "[fleet a]\npreset = ec2\n",
+		  "t.ini:1: [fleet a] select: a cloudwatch fleet with a metric or a preset needs select "
+		  "(e.g. AutoScalingGroupName=my-asg) or type (InstanceType = type)" },
+		/* [dashboard] */
+		{ "[dashboard]\naws_profile = my profile\n",
+		  "t.ini:2: [dashboard] aws_profile: 'my profile' is not a profile name such as default "
+		  "(no blanks, at most 128 bytes)" },
+		{ "[dashboard]\ncloudwatch_usd_per_1000_metrics = 11\n",
+		  "t.ini:2: [dashboard] cloudwatch_usd_per_1000_metrics: '11' is not a price in USD per 1,000 metrics "
+		  "requested (a number from 0 to 10)" },
+		{ "[dashboard]\ncloudwatch_usd_per_1000_metrics = -0.01\n",
+		  "t.ini:2: [dashboard] cloudwatch_usd_per_1000_metrics: '-0.01' is not a price in USD per 1,000 metrics "
+		  "requested (a number from 0 to 10)" },
+		{ "[fleet a]\naws_profile = x\n", "t.ini:2: [fleet a] unknown key 'aws_profile' (it belongs in [dashboard])" },
+		{ "[dashboard]\nselect = a=b\n",
+		  "t.ini:2: [dashboard] unknown key 'select' (it belongs in a [fleet NAME] section)" },
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char err[512];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		load(&d, files[i].text, err, sizeof err);
+		if (strcmp(err, files[i].want) != 0)
+			fail_msg("file %zu:\n got '%s'\nwant '%s'", i, err, files[i].want);
+		dashcfg_free(&d);
+	}
+
+	/* NAMESPACE/METRIC{DIMENSIONS} */
+	static const struct { const char *fig, *want; } metrics[] = {
+		{ "Inferences", "'Inferences' is not NAMESPACE/METRIC or NAMESPACE/METRIC{DIMENSION=VALUE,...}" },
+		{ "/Inferences", "'/Inferences' has no namespace before the last '/'" },
+		{ "Perwatt/App/", "'Perwatt/App/' has no metric name after the last '/'" },
+		{ "A/B{X=}", "'A/B{X=}' has an empty value for dimension X (write the name alone for any value)" },
+		{ "A/B{X=\"\"}", "'A/B{X=\"\"}' has an empty value for dimension X (write the name alone for any value)" },
+		{ "A/B{X=\"a}", "'A/B{X=\"a}' has a quote without its end" },
+		{ "A/B{X=1", "'A/B{X=1' has a '{' without its '}'" },
+		{ "A/B{X", "'A/B{X' has a '{' without its '}'" },
+		{ "A/B{X=1,X}", "'A/B{X=1,X}' names dimension X twice" },
+		{ "A/B{X=1} y", "'A/B{X=1} y' is not NAMESPACE/METRIC or NAMESPACE/METRIC{DIMENSION=VALUE,...}" },
+		{ "A/B}", "'A/B}' has a '}' without its '{'" },
+		{ "A/B{X=a=b}", "'A/B{X=a=b}' has a '=' in a value: quote the value (X=\"...\")" },
+		{ "A/B{X=\"a\" b}", "'A/B{X=\"a\" b}' has text after the quoted value of dimension X" },
+		{ "A/B{=1}", "'A/B{=1}' has a dimension without a name" },
+		{ "A/B{,}", "'A/B{,}' has a dimension without a name" },
+		{ "A/B{\"X\"=1}", "'A/B{\"X\"=1}' has a '\"' in a dimension name" },
+		{ "A/B{X={1}}", "'A/B{X={1}}' has a '{' in a value: quote the value (X=\"...\")" },
+	};
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+		char text[256], err[512], want[600];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		snprintf(text, sizeof text, "[fleet a]\nutilization = %s\nsource = cloudwatch\ntype = x\n", metrics[i].fig);
+		load(&d, text, err, sizeof err);
+		snprintf(want, sizeof want, "t.ini:2: [fleet a] utilization: %s", metrics[i].want);
+		if (strcmp(err, want) != 0)
+			fail_msg("metric %zu:\n got '%s'\nwant '%s'", i, err, want);
+		dashcfg_free(&d);
+	}
+	/* at most 30 dimensions, names of at most 255 bytes */
+	char big[2048] = "a=cloudwatch;type=x;throughput=A/B{", err[512];
+	for (int i = 0; i < 30; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), "D%d=%d,", i, i);
+	strcat(big, "}");
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_int_equal(dashcfg_add_spec(&d, big, err, sizeof err), 0);
+	assert_int_equal(d.fleet[0].cw[0].ndims, 30);
+	dashcfg_free(&d);
+	strcpy(big + strlen(big) - 1, "D30}");
+	assert_int_equal(dashcfg_add_spec(&d, big, err, sizeof err), -1);
+	assert_non_null(strstr(err, "' has more than 30 dimensions (CloudWatch's limit)"));
+	snprintf(big, sizeof big, "a=cloudwatch;type=x;throughput=%0256d/B", 0);
+	assert_int_equal(dashcfg_add_spec(&d, big, err, sizeof err), -1);
+	assert_non_null(strstr(err, "' has a namespace longer than 255 bytes"));
+	snprintf(big, sizeof big, "a=cloudwatch;type=x;throughput=%0255d/B", 0);
+	assert_int_equal(dashcfg_add_spec(&d, big, err, sizeof err), 0);
+	dashcfg_free(&d);
+
+	static const struct { const char *spec, *want; } specs[] = {
+		{ "x=cloudwatch:dcgm", "--fleet #1: [fleet x] preset: 'dcgm' is not cwagent-gpu, ec2 or neuron "
+		                       "(the CloudWatch presets)" },
+		{ "x=ec2:http://a:1/m", "--fleet #1: [fleet x] 'ec2' is a CloudWatch preset: write x=cloudwatch:ec2" },
+		{ "x=cloudwatch;targets=http://a:1/m",
+		  "--fleet #1: [fleet x] targets: only for source = scrape, but this fleet reads CloudWatch "
+		  "(source = cloudwatch)" },
+		{ "x=cloudwatch:neuron;type=inf2.xlarge",
+		  "--fleet #1: [fleet x] namespace: preset = neuron needs the namespace neuron-monitor-cloudwatch.py "
+		  "publishes to (its --namespace)" },
+		{ "x=cloudwatch;throughput=Perwatt/App/Requests",
+		  "--fleet #1: [fleet x] select: a cloudwatch fleet with a metric or a preset needs select "
+		  "(e.g. AutoScalingGroupName=my-asg) or type (InstanceType = type)" },
+		{ "x=cloudwatch;select=AutoScalingGroupName=web;period=45s",
+		  "--fleet #1: [fleet x] period: '45s' is not 1s, 5s, 10s, 20s, 30s or a multiple of 60s (at most 1d)" },
+		{ "x=cloudwatch;type=t;throughput=A/B;throughput_expression=m1",
+		  "--fleet #1: [fleet x] throughput_expression: throughput is set too: a figure is a metric or an "
+		  "expression, not both" },
+		{ "x=cloudwatch", "--fleet #1: [fleet x] throughput: a cloudwatch fleet needs a throughput, power or "
+		                  "utilization metric or expression, or a preset" },
+		{ "x=cloudwatch;type=t;select=InstanceId", "--fleet #1: [fleet x] select: 'InstanceId' is not "
+		  "DIMENSION=VALUE, such as InstanceType=inf2.xlarge or AutoScalingGroupName=my-asg" },
+		{ "x=cloudwatch;type=t;power=CWAgent/p;power_unit=mJ",
+		  "--fleet #1: [fleet x] power_unit: CloudWatch power must be a gauge in W, mW or uW" },
+	};
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		err[0] = '\0';
+		dashcfg_init(&d);
+		if (dashcfg_add_spec(&d, specs[i].spec, err, sizeof err) == 0)
+			dashcfg_validate(&d, err, sizeof err);
+		if (strcmp(err, specs[i].want) != 0)
+			fail_msg("spec %zu:\n got '%s'\nwant '%s'", i, err, specs[i].want);
+		dashcfg_free(&d);
+	}
+}
+
+static void cloudwatch_describe(void **state)
+{
+	(void)state;
+	char err[512];
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_string_equal(load(&d, cw_text, err, sizeof err), "");
+	assert_int_equal(dashcfg_add_spec(&d, "esc=cloudwatch;select=AutoScalingGroupName= a b ;"
+	                                  "utilization=N/M{K=\"x\\\\y\"}", err, sizeof err), 0);
+	static char buf[16384];
+	size_t len = dashcfg_describe(&d, buf, sizeof buf);
+	assert_int_equal(len, strlen(buf));
+	static const char *const want[] = {
+		"[dashboard]\n  aws_profile  perf\n"
+		"  cloudwatch   $0.02 per 1,000 metrics requested (cloudwatch_usd_per_1000_metrics)\n\n",
+		"[fleet g5]  from t.ini:5\n  type         g5.xlarge\n  instances    the instances that report\n"
+		"  unit         units\n  baseline     no\n  source       cloudwatch\n  preset       cwagent-gpu\n"
+		"  select       InstanceType=g5.xlarge (from type)\n"
+		"  throughput   Perwatt/App/Inferences{Model=bert, Stage=\"a,b}\\\"c\", GPU} stat Sum (\xc3\xb7 period)\n"
+		"  power        preset cwagent-gpu: CWAgent/nvidia_smi_power_draw stat Average, summed over each "
+		"instance's GPUs  (scale 0.001 to W)\n"
+		"  utilization  preset cwagent-gpu: CWAgent/nvidia_smi_utilization_gpu stat Average, mean over GPUs\n"
+		"  period       300 s\n  settle       120 s\n  interval     the period\n"
+		"  timeout      20 s (default)\n  price        from the tables\n",
+		"[fleet asg]  from t.ini:13\n",
+		"  select       AutoScalingGroupName=\"web=blue\"\n",
+		"  throughput   CWAgent/requests{Path} stat Sum (\xc3\xb7 period)  (scale 2 to units/s)\n"
+		"  power        expression SEARCH('{CWAgent,InstanceId} MetricName=\"nvidia_smi_power_draw\"', "
+		"'Average', 60)\n"
+		"  utilization  AWS/EC2/CPUUtilization stat p99.9  (scale 100 to %)\n"
+		"  period       10 s\n  settle       0 s\n  interval     30 s\n",
+		"[fleet neuron-cw]  from t.ini:32\n",
+		"  select       InstanceType=inf2.xlarge (from type)\n  namespace    neuron_mon\n",
+		"  period       60 s (default)\n  settle       60 s (default)\n",
+		"[fleet expr]  from t.ini:37\n",
+		"  select       not set\n"
+		"  throughput   expression SEARCH('{Perwatt/App,InstanceId} Inferences', 'Sum', 60) / 60\n"
+		"  power        not read\n  utilization  not read\n",
+		"  select       AutoScalingGroupName=a b\n",
+		"  utilization  N/M{K=\"x\\\\y\"} stat Average\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(buf, want[i]))
+			fail_msg("missing '%s' in:\n%s", want[i], buf);
+	/* the scraped neuron fleet is described as before */
+	assert_non_null(strstr(buf, "[fleet neuron-scraped]  from t.ini:28\n"));
+	assert_non_null(strstr(buf, "  source       scrape\n  preset       neuron\n  targets      http://h:8000/metrics\n"
+	                            "  throughput   preset neuron's default, if it has one\n"));
+	dashcfg_free(&d);
+}
+
 static void files(void **state)
 {
 	(void)state;
@@ -814,6 +1305,7 @@ static void examples(void **state)
 	(void)state;
 	static const char *const expected[] = {
 		"dcgm.ini", "node.ini", "neuron.ini", "scaphandre.ini", "kepler.ini", "promql.ini", "mixed.ini",
+		"cloudwatch.ini",
 	};
 	const char *dirname = TOP_SRCDIR "/examples";
 	DIR *dir = opendir(dirname);
@@ -844,6 +1336,18 @@ static void examples(void **state)
 			assert_int_equal(d.fleet[1].ntargets, 6);
 			assert_float_equal(d.sla_per_hour, 1e6, 1e-6);
 		}
+		if (!strcmp(e->d_name, "cloudwatch.ini")) {
+			assert_int_equal(d.nfleets, 3);
+			for (size_t i = 0; i < d.nfleets; i++) {
+				assert_int_equal(d.fleet[i].source, FLEET_SRC_CLOUDWATCH);
+				assert_string_equal(d.fleet[i].cw[0].ns, "Perwatt/App");
+				assert_string_equal(d.fleet[i].cw[0].metric, "Inferences");
+			}
+			assert_string_equal(d.fleet[0].preset, "cwagent-gpu");
+			assert_string_equal(d.fleet[1].preset, "neuron");
+			assert_non_null(d.fleet[1].cw_namespace);
+			assert_string_equal(d.fleet[2].preset, "ec2");
+		}
 		dashcfg_free(&d);
 		seen++;
 	}
@@ -870,6 +1374,11 @@ int main(void)
 		cmocka_unit_test(bad_specs),
 		cmocka_unit_test(metric_maps),
 		cmocka_unit_test(describe),
+		cmocka_unit_test(cloudwatch_config),
+		cmocka_unit_test(cloudwatch_specs),
+		cmocka_unit_test(cloudwatch_stats),
+		cmocka_unit_test(cloudwatch_errors),
+		cmocka_unit_test(cloudwatch_describe),
 		cmocka_unit_test(files),
 		cmocka_unit_test(default_path),
 		cmocka_unit_test(examples),
