@@ -17,6 +17,7 @@ enum {
 	OPT_NO_COLOR, OPT_ASCII, OPT_SEED, OPT_WINDOW,
 	OPT_SLA, OPT_WORK, OPT_HEADROOM, OPT_PUE, OPT_REGION, OPT_GRID, OPT_USD_KWH,
 	OPT_INSTANCES, OPT_BASELINE, OPT_CHECK, OPT_CONFIG, OPT_FLEET, OPT_CHECK_CONFIG,
+	OPT_PROFILE, OPT_UPDATE_PRICES,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,8 @@ static const struct option long_opts[] = {
 	{ "config",   required_argument, NULL, OPT_CONFIG },
 	{ "fleet",    required_argument, NULL, OPT_FLEET },
 	{ "check-config", no_argument,   NULL, OPT_CHECK_CONFIG },
+	{ "profile",  required_argument, NULL, OPT_PROFILE },
+	{ "update-prices", no_argument,  NULL, OPT_UPDATE_PRICES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -76,7 +79,14 @@ void cli_usage(FILE *out)
 "                         NAME=promql:SERVER_URL;throughput=EXPR;power=EXPR[;...]\n"
 "  --config FILE        fleets and settings from an INI file (default:\n"
 "                       $XDG_CONFIG_HOME/perwatt/perwatt.ini when it exists)\n"
+"                         NAME=cloudwatch[:PRESET][;select=DIM=VALUE][;throughput=\n"
+"                           NAMESPACE/METRIC][;type=TYPE]   presets: cwagent-gpu, ec2,\n"
+"                           neuron\n"
 "  --check-config       check the configuration, print the resolved fleets, exit\n"
+"  --profile NAME       AWS profile for CloudWatch and prices (default: AWS_PROFILE,\n"
+"                       else the AWS credential chain)\n"
+"  --update-prices      fetch on-demand prices of the instance types in use from the\n"
+"                       AWS Price List API (region: --region), cache them, exit\n"
 "  --demo[=NAME]        the built-in demo scenario: inference (default) or training;\n"
 "                       the name may also follow as the next word\n"
 "  --seed N             seed of the demo's simulation (repeatable runs)\n"
@@ -291,6 +301,14 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		}
 		case OPT_CHECK_CONFIG:
 			c->check_config = true;
+			break;
+		case OPT_PROFILE:
+			if (!*arg)
+				return bad("--profile: the profile name is empty%s%s", "", "");
+			c->aws_profile = arg;
+			break;
+		case OPT_UPDATE_PRICES:
+			c->update_prices = true;
 			break;
 		case ':':
 			return bad("%s needs a value%s", argv[optind - 1], "");

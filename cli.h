@@ -42,6 +42,8 @@ struct cli {
 	const char **fleets;        /* --fleet SPEC, repeatable (points into argv) */
 	size_t nfleets;
 	bool check_config;          /* --check-config */
+	const char *aws_profile;    /* --profile NAME */
+	bool update_prices;         /* --update-prices */
 	bool duration_set;          /* --duration was given */
 	bool interval_set, window_set, theme_set;
 };

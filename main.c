@@ -20,6 +20,7 @@
 #include "core/savings.h"
 #include "core/scenario.h"
 #include "core/tables.h"
+#include "fetch/cloudwatch.h"
 #include "fetch/demo.h"
 #include "fetch/drive.h"
 #include "fetch/http.h"
@@ -29,6 +30,7 @@
 #include "fetch/source.h"
 #include "views/report.h"
 #include "views/ui.h"
+#include "update_prices.h"
 
 /* The projection settings: the command line over the config file's
  * [dashboard] and the scenario's defaults. */
@@ -172,7 +174,7 @@ static int load_config(struct dash_cfg *dc, const struct cli *c)
 		if (dashcfg_add_spec(dc, c->fleets[i], err, sizeof err) < 0)
 			goto bad;
 	for (size_t i = 0; i < dc->nfleets; i++)
-		if (dc->fleet[i].preset && presets_apply(&dc->fleet[i], err, sizeof err) < 0)
+		if (dc->fleet[i].source == FLEET_SRC_SCRAPE && dc->fleet[i].preset && presets_apply(&dc->fleet[i], err, sizeof err) < 0)
 			goto bad;
 	if (dc->nfleets && dashcfg_validate(dc, err, sizeof err) < 0)
 		goto bad;
@@ -185,16 +187,43 @@ bad:
 /* One source per configured fleet, then the HTTP driver they share (it goes
  * last: see fetch/http.h).  0, or 1/2 after a message. */
 static int add_live_sources(struct model *m, struct source_set *set, const struct dash_cfg *dc,
-                            double default_interval)
+                            const struct cli *c)
 {
-	char err[512];
+	char err[1024];
 	struct http *h = http_new();
 	if (!h) {
 		fprintf(stderr, "perwatt: cannot start libcurl\n");
 		return 1;
 	}
+	/* the fleets in the order configured, whichever source adds them */
+	for (size_t i = 0; i < dc->nfleets; i++)
+		if (!model_fleet(m, dc->fleet[i].name) && !model_add_fleet(m, dc->fleet[i].name)) {
+			fprintf(stderr, "perwatt: out of memory\n");
+			http_free(h);
+			return 1;
+		}
+	/* every CloudWatch fleet in one source: their queries share calls */
+	struct cloudwatch_opts co = {
+		.profile = c->aws_profile ? c->aws_profile : dc->aws_profile,
+		.region = c->region ? c->region : dc->region,
+		.usd_per_1000 = dc->cw_usd_per_1000,
+	};
+	struct source *cw = cloudwatch_source_new(m, h, dc->fleet, dc->nfleets, &co, err, sizeof err);
+	if (!cw && err[0]) {
+		fprintf(stderr, "perwatt: %s\n", err);
+		http_free(h);
+		return 2;
+	}
+	if (cw && source_set_add(set, cw) < 0) {
+		fprintf(stderr, "perwatt: out of memory\n");
+		http_free(h);
+		return 1;
+	}
+	double default_interval = c->interval;
 	for (size_t i = 0; i < dc->nfleets; i++) {
 		struct fleet_cfg f = dc->fleet[i];
+		if (f.source == FLEET_SRC_CLOUDWATCH)
+			continue;
 		if (f.interval <= 0)
 			f.interval = default_interval;
 		struct source *s = f.source == FLEET_SRC_PROMQL ? promql_source_new(m, h, &f, err, sizeof err)
@@ -268,6 +297,10 @@ int main(int argc, char **argv)
 		printf("configuration ok: %zu fleet%s\n", dc.nfleets, dc.nfleets == 1 ? "" : "s");
 		goto out;
 	}
+	if (c.update_prices) {
+		rc = update_prices_main(&c, &dc);
+		goto out;
+	}
 
 	/* Settings: the command line over the config file's [dashboard]. */
 	bool live = dc.nfleets > 0;
@@ -283,6 +316,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* prices fetched by --update-prices win over the shipped table */
+	update_prices_load_cache(&tables);
 	if (!live && !(sc = scenario_load_builtin(c.demo ? c.demo : "inference", err, sizeof err))) {
 		fprintf(stderr, "perwatt: %s\n", err);
 		rc = 2;
@@ -294,7 +329,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (live) {
-		if ((rc = add_live_sources(m, &set, &dc, c.interval)) != 0)
+		if ((rc = add_live_sources(m, &set, &dc, &c)) != 0)
 			goto out;
 	} else {
 		double t0 = c.once ? 0 : clock_now();
@@ -332,6 +367,10 @@ int main(int argc, char **argv)
 		if (live) {
 			/* counters need two polls before they give a rate */
 			window = c.duration_set ? c.duration : 2 * c.interval + 1;
+			/* CloudWatch: credentials, ListMetrics, then the backfill */
+			for (size_t i = 0; i < dc.nfleets && !c.duration_set; i++)
+				if (dc.fleet[i].source == FLEET_SRC_CLOUDWATCH && window < 5)
+					window = 5;
 			end = sample_live(m, &set, window);
 		} else {
 			window = c.duration;

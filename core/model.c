@@ -9,6 +9,7 @@
 
 #include "core/format.h"
 #include "core/model.h"
+#include "core/pricecache.h"
 #include "core/tables.h"
 
 const char *metric_name(enum metric m)
@@ -362,7 +363,13 @@ void model_apply_tables(struct model *m, const struct tables *t, const char *reg
 			if (p) {
 				f->usd_per_hour = p->usd_per_hour;
 				f->price_prov = PROV_ESTIMATED;
-				snprintf(f->price_source, sizeof f->price_source, "table %s %s", p->source, p->region);
+				/* a price fetched by --update-prices says so, with its date */
+				if (strcmp(p->source, PRICECACHE_SOURCE) == 0)
+					snprintf(f->price_source, sizeof f->price_source, "AWS Price List %s %s",
+					         p->date, p->region);
+				else
+					snprintf(f->price_source, sizeof f->price_source, "table %s %s",
+					         p->source, p->region);
 			} else {
 				f->usd_per_hour = NAN;
 				f->price_prov = PROV_NONE;

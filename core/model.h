@@ -58,7 +58,8 @@ struct fleet {
 	size_t count;           /* configured instance count (0: count what reports) */
 	double usd_per_hour;    /* per instance; NAN when unknown */
 	enum provenance price_prov;
-	char price_source[96];  /* "scenario", "config", "table price-list-2026-09"... */
+	char price_source[96];  /* "scenario", "config", "table price-list-2026-09 us-east-1",
+	                         * "AWS Price List 2026-11-27 us-east-1" (core/pricecache.h)... */
 	bool price_from_table;  /* filled in by model_apply_tables(), may be replaced */
 	bool baseline;
 

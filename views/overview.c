@@ -162,8 +162,12 @@ static void draw_health(const struct term *t, WINDOW *w, const struct fleet *f,
 			err = h;
 	}
 
+	/* a single source's detail that did not fit its row goes on the next
+	 * one while there is no error to show there (CloudWatch's cost of
+	 * watching, a long URL) */
+	char cut_target[sizeof f->health[0]->target] = "";
 	if (y > 0) {
-		char line[256], target[96];
+		char line[256], target[sizeof f->health[0]->target];
 		if (f->nhealth == 0) {
 			widget_text(t, w, y, x, cw, term_attr(t, THEME_DIM), "no source feeds this fleet");
 		} else if (f->nhealth == 1) {
@@ -188,6 +192,8 @@ static void draw_health(const struct term *t, WINDOW *w, const struct fleet *f,
 				snprintf(line, sizeof line, "  %s", target);
 				widget_text_in(t, w, y, cx, x + cw - cx, WIDGET_LEFT, true, term_attr(t, THEME_DIM), line);
 			}
+			if (target[0] && cx + 2 + (int)strlen(target) > x + cw)
+				snprintf(cut_target, sizeof cut_target, "%s", target);
 		} else {
 			snprintf(line, sizeof line, "%zu sources: %zu ok, %zu stale, %zu failing", f->nhealth,
 			         counts[HEALTH_OK], counts[HEALTH_STALE], counts[HEALTH_FAILING]);
@@ -213,6 +219,8 @@ static void draw_health(const struct term *t, WINDOW *w, const struct fleet *f,
 			fmt_duration(age, sizeof age, last >= 0 ? now - last : NAN, 0);
 			snprintf(msg, sizeof msg, "stale: last good data %s ago", age);
 			a = term_attr(t, THEME_WARN);
+		} else if (cut_target[0]) {
+			snprintf(msg, sizeof msg, "%s", cut_target);
 		} else {
 			snprintf(msg, sizeof msg, "no errors");
 		}

@@ -68,6 +68,7 @@ static cJSON *fleet_json(const struct fleet *f, const struct fleet_stats *st)
 	cJSON_AddItemToObject(o, "utilization_pct", num(round_sig(st->util_mean, 4)));
 	cJSON_AddItemToObject(o, "usd_per_hour", num(round_sig(st->usd_per_hour, 6)));
 	cJSON_AddStringToObject(o, "price_provenance", prov_name(st->price_prov));
+	cJSON_AddStringToObject(o, "price_source", f->price_source[0] ? f->price_source : "unknown");
 	cJSON_AddItemToObject(o, "joules_per_unit", num(round_sig(st->joules_per_unit, 6)));
 	cJSON_AddItemToObject(o, "units_per_kwh", num(round_sig(st->units_per_kwh, 6)));
 	cJSON_AddItemToObject(o, "usd_per_million", num(round_sig(st->usd_per_million, 6)));
@@ -423,6 +424,10 @@ static void render_text(struct sbuf *b, const struct report_ctx *ctx, const stru
 		fmt_usd(v2, sizeof v2, s->usd_per_million, 0);
 		fmt_si(v3, sizeof v3, s->joules_per_unit, 0, "J", false);
 		sb_printf(b, "  cost          %s/h, %s per million; energy %s per unit\n", v1, v2, v3);
+		fmt_usd(v1, sizeof v1, f->usd_per_hour, 0);
+		char psrc[sizeof f->price_source];
+		fmt_sanitize(psrc, sizeof psrc, f->price_source[0] ? f->price_source : "unknown", false);
+		sb_printf(b, "  price         %s/h per instance (%s)\n", v1, psrc);
 		for (size_t h = 0; h < f->nhealth; h++) {
 			const struct source_health *hh = f->health[h];
 			sb_printf(b, "  source        %s %s: %s%s%s\n", hh->kind, hh->target,

@@ -221,6 +221,19 @@ static void sv_draw(void *st, const struct view_ctx *c)
 			};
 			widget_row(t, w, y, 2, wd - 4, 1, row, 8);
 		}
+		/* where each price comes from: a fleet's own, the AWS Price List
+		 * (perwatt --update-prices, with its date) or the shipped table */
+		if (y < ymax) {
+			char line[512], one[192], name[64], src[112];
+			size_t len = (size_t)snprintf(line, sizeof line, "prices");
+			for (size_t i = 0; i < m->nfleets && len < sizeof line; i++) {
+				fmt_sanitize(name, sizeof name, m->fleets[i]->name, t->utf8);
+				fmt_sanitize(src, sizeof src, m->fleets[i]->price_source, t->utf8);
+				snprintf(one, sizeof one, "%s %s: %s", i ? "," : "", name, src[0] ? src : "unknown");
+				len += (size_t)snprintf(line + len, sizeof line - len, "%s", one);
+			}
+			widget_text(t, w, y++, 2, wd - 4, term_attr(t, THEME_DIM), line);
+		}
 		y++;
 		y = draw_metric(t, w, y, ymax, wd, m, sv, "Instances", get_inst, fmt_inst, 0);
 		y = draw_metric(t, w, y + (y < ymax), ymax, wd, m, sv, sla ? "Energy/h" : "Energy", get_energy, fmt_kwh, 1);

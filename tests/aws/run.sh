@@ -4,7 +4,13 @@
 #   1. sdk-roundtrip.mjs - the official AWS SDK for JavaScript talks to
 #      server.mjs: the server speaks the real protocol;
 #   2. curl-sigv4.sh - curl's --aws-sigv4 (libcurl 7.88, as perwatt signs)
-#      sends core/cwproto's bodies: they pass the SDK's verifier.
+#      sends core/cwproto's bodies: they pass the SDK's verifier;
+#   3. update-prices.sh - perwatt --update-prices end to end (skipped when
+#      there is no perwatt binary);
+#   4. perwatt-cloudwatch.sh - perwatt's CloudWatch fleets end to end: the
+#      figures, the cost of watching, wrong secret and region, session
+#      tokens, paging, throttling, IMDSv2 credentials and their refresh, the
+#      screen in tmux.
 # Installs the pinned node modules (npm ci, from package-lock.json) when they
 # are missing, into this folder or, when it is read-only (make distcheck),
 # into a copy.  Prints ok/FAIL lines; exits 0 when all passed, 1 when any
@@ -88,6 +94,11 @@ status=0
 # NODE_NO_WARNINGS: the SDK warns about its future node requirement
 NODE_NO_WARNINGS=1 $T node "$WORK/sdk-roundtrip.mjs" "$PORT" || status=1
 PERWATT_TOP=$TOP CW_FIXTURES=$FIX $T sh "$WORK/curl-sigv4.sh" "$PORT" || status=1
+# perwatt --update-prices itself: $PERWATT from make check, else PERWATT_BIN,
+# else the in-tree build
+PERWATT_TOP=$TOP $T sh "$WORK/update-prices.sh" "$PORT" || status=1
+# perwatt's CloudWatch source against servers of its own (seeded, throttling...)
+TOP_SRCDIR=$TOP timeout 300 sh "$WORK/perwatt-cloudwatch.sh" "$WORK" || status=1
 
 if [ -s "$TMP/server.log" ]; then
 	sed 's/^/# server: /' "$TMP/server.log"

@@ -323,6 +323,29 @@ function metricStatSeries(q, where, start, end) {
   return { period, points: out.sort((a, b) => a[0] - b[0]), label: met.MetricName };
 }
 
+// SEARCH('{Namespace,DimName,...} MetricName="name"', 'Stat', Period): every
+// stored metric of that namespace whose dimension names are exactly those
+// (CloudWatch's schema match) and whose name matches, one series each,
+// labelled by its dimension values joined by spaces (CloudWatch's default
+// label for a search result).  Other search terms are not served.
+const SEARCH_RE = /^\s*SEARCH\(\s*'\{([^}]*)\}\s*MetricName="([^"]+)"\s*'\s*,\s*'([^']+)'\s*(?:,\s*(\d+)\s*)?\)\s*$/;
+function searchSeries(text, q, where, start, end) {
+  const m = SEARCH_RE.exec(text);
+  if (!m) return null;
+  const [ns, ...dimNames] = m[1].split(',').map(x => x.trim());
+  const period = m[4] ? +m[4] : (q.Period || 300);
+  const want = [...dimNames].sort().join(',');
+  const out = [];
+  for (const met of store.values()) {
+    if (met.ns !== ns || met.name !== m[2]) continue;
+    if (met.dims.map(d => d.Name).sort().join(',') !== want) continue;
+    const r = metricStatSeries({ MetricStat: { Metric: { Namespace: ns, MetricName: met.name, Dimensions: met.dims },
+      Stat: m[3], Period: period } }, where, start, end);
+    out.push({ label: met.dims.map(d => d.Value).join(' '), points: r.points });
+  }
+  return out.sort((a, b) => (a.label < b.label ? -1 : 1));
+}
+
 // Metric math, enough for tests: numbers, ids, + - * /, parentheses, unary
 // minus, SUM/AVG/MIN/MAX([a, b, ...]).  Series combine on common timestamps
 // (SUM etc. over the timestamps any of them has).
@@ -439,17 +462,25 @@ function getMetricData(input) {
     series.set(q.Id, r.points);
     labels.set(q.Id, q.Label ?? r.label);
   });
+  const searched = new Map();     // id -> [{label, points}] of a SEARCH
   qs.forEach((q) => {
     if (!q.Expression) return;
-    series.set(q.Id, evalExpression(String(q.Expression), series, q.Id));
+    const found = searchSeries(String(q.Expression), q, q.Id, start, end);
+    if (found) {
+      searched.set(q.Id, found);
+      series.set(q.Id, []);
+    } else {
+      series.set(q.Id, evalExpression(String(q.Expression), series, q.Id));
+    }
     labels.set(q.Id, q.Label ?? q.Id);
   });
   const shown = qs.filter(q => q.ReturnData !== false);
-  const full = shown.map(q => {
-    const pts = series.get(q.Id).slice();
+  // a SEARCH answers one result per series found, all with its Id
+  const full = shown.flatMap(q => (searched.get(q.Id) || [{ label: null, points: series.get(q.Id) }]).map(r => {
+    const pts = r.points.slice();
     if (scan === 'TimestampDescending') pts.reverse();
-    return { q, pts };
-  });
+    return { q, pts, label: r.label ?? labels.get(q.Id) };
+  }));
   const total = full.reduce((a, r) => a + r.pts.length, 0), hash = requestHash(input);
   let offset = readToken(input.NextToken, hash);
   if (offset > total) offset = total;
@@ -460,16 +491,16 @@ function getMetricData(input) {
   }
   const stop = Math.min(total, offset + page);
   let base = 0;
-  const results = full.map(({ q, pts }) => {
+  const results = full.map(({ q, pts, label }) => {
     const from = Math.max(0, offset - base), to = Math.max(0, Math.min(pts.length, stop - base));
     base += pts.length;
     const slice = pts.slice(from, Math.max(from, to));
     const forced = state.status[q.Id];
     if (forced)
-      return { Id: q.Id, Label: labels.get(q.Id), StatusCode: forced, Timestamps: [], Values: [],
+      return { Id: q.Id, Label: label, StatusCode: forced, Timestamps: [], Values: [],
         Messages: [{ Code: forced, Value: forced === 'Forbidden'
           ? 'Authentication too complex to retrieve cross region data' : 'An internal error occurred' }] };
-    return { Id: q.Id, Label: labels.get(q.Id), StatusCode: to < pts.length ? 'PartialData' : 'Complete',
+    return { Id: q.Id, Label: label, StatusCode: to < pts.length ? 'PartialData' : 'Complete',
       Timestamps: slice.map(p => p[0]), Values: slice.map(p => p[1]), Messages: [] };
   });
   const out = { MetricDataResults: results, Messages: [] };

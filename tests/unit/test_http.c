@@ -887,7 +887,7 @@ static void bad_requests(void **state)
 	assert_string_equal(getbody.error, "a GET request cannot have a body");
 	assert_string_equal(method.error, "invalid HTTP method");
 	assert_string_equal(badto.error, "invalid timeout (0 to 86400 s)");
-	assert_string_equal(both.error, "both a bearer token and basic auth given; use one");
+	assert_string_equal(both.error, "more than one of bearer token, basic auth and AWS signing given; use one");
 	http_free(h);
 }
 
