@@ -1351,22 +1351,6 @@ static int cw_start(struct source *s, double now)
 	return 0;
 }
 
-static int cw_fds(struct source *s, struct pollfd *fds, int max)
-{
-	(void)s;
-	(void)fds;
-	(void)max;
-	return 0;
-}
-
-static void cw_ready(struct source *s, const struct pollfd *fds, int nfds, double now)
-{
-	(void)s;
-	(void)fds;
-	(void)nfds;
-	(void)now;
-}
-
 static double cw_tick(struct source *s, double now)
 {
 	struct cwsrc *src = s->priv;
@@ -1470,7 +1454,7 @@ static void cw_stop(struct source *s)
 }
 
 static const struct source_ops cw_ops = {
-	.kind = "cloudwatch", .start = cw_start, .fds = cw_fds, .ready = cw_ready,
+	.kind = "cloudwatch", .start = cw_start, .fds = source_no_fds, .ready = source_no_ready,
 	.tick = cw_tick, .stop = cw_stop,
 };
 

@@ -101,3 +101,26 @@ void source_set_free(struct source_set *set)
 	free(set->fd_count);
 	source_set_init(set);
 }
+
+int source_start_nothing(struct source *s, double now)
+{
+	(void)s;
+	(void)now;
+	return 0;
+}
+
+int source_no_fds(struct source *s, struct pollfd *fds, int max)
+{
+	(void)s;
+	(void)fds;
+	(void)max;
+	return 0;
+}
+
+void source_no_ready(struct source *s, const struct pollfd *fds, int nfds, double now)
+{
+	(void)s;
+	(void)fds;
+	(void)nfds;
+	(void)now;
+}

@@ -57,6 +57,12 @@ void source_set_ready(struct source_set *set, const struct pollfd *fds, int nfds
 double source_set_tick(struct source_set *set, double now);     /* earliest next deadline */
 void source_set_free(struct source_set *set);
 
+/* For sources that only tick (no descriptors, nothing to do at start):
+ * use these as their start, fds and ready operations. */
+int source_start_nothing(struct source *s, double now);
+int source_no_fds(struct source *s, struct pollfd *fds, int max);
+void source_no_ready(struct source *s, const struct pollfd *fds, int nfds, double now);
+
 /* Monotonic clock in seconds. */
 double clock_now(void);
 
