@@ -1,0 +1,229 @@
+/*
+ * localbox.c - a machine's figures from its parts (localbox.h).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/format.h"
+#include "fetch/localbox.h"
+
+struct part {
+	char id[48];
+	enum lb_kind kind;
+	double t[MET__COUNT];       /* last reading's time, -INFINITY: none */
+	double v[MET__COUNT];
+	enum provenance p[MET__COUNT];
+};
+
+struct localbox {
+	struct source src;
+	struct fleet *fleet;
+	struct instance *inst;
+	struct part part[LOCALBOX_MAX_PARTS];
+	size_t nparts;
+	double last;                /* the second last recorded */
+	bool has_bench;             /* an LB_BENCH part is declared or reports */
+};
+
+const char *lb_kind_name(enum lb_kind k)
+{
+	static const char *const names[] = { "system", "cpu", "dram", "gpu", "accel", "bench", "other" };
+	return (unsigned)k <= LB_OTHER ? names[k] : "?";
+}
+
+static enum provenance worse(enum provenance a, enum provenance b)
+{
+	/* measured < estimated < demo: the least measured wins */
+	return a > b ? a : b;
+}
+
+static struct part *find_part(struct localbox *b, const char *component, enum lb_kind kind)
+{
+	for (size_t i = 0; i < b->nparts; i++)
+		if (strncmp(b->part[i].id, component, sizeof b->part[i].id - 1) == 0)
+			return &b->part[i];
+	if (b->nparts == LOCALBOX_MAX_PARTS)
+		return NULL;
+	struct part *pt = &b->part[b->nparts++];
+	snprintf(pt->id, sizeof pt->id, "%s", component);
+	pt->kind = kind;
+	for (int m = 0; m < MET__COUNT; m++)
+		pt->t[m] = -INFINITY;
+	if (kind == LB_BENCH)
+		b->has_bench = true;
+	return pt;
+}
+
+int localbox_declare(struct localbox *b, const char *component, enum lb_kind kind)
+{
+	if (!b || !component)
+		return 0;
+	return find_part(b, component, kind) ? 0 : -1;
+}
+
+int localbox_put(struct localbox *b, const char *component, enum lb_kind kind, enum metric k,
+                 double t, double v, enum provenance p)
+{
+	if (!b || !component || (unsigned)k >= MET__COUNT || !isfinite(v) || !isfinite(t))
+		return 0;
+	struct part *pt = find_part(b, component, kind);
+	if (!pt)
+		return -1;
+	if (kind == LB_BENCH)
+		b->has_bench = true;
+	pt->kind = kind;
+	pt->t[k] = t;
+	pt->v[k] = v;
+	pt->p[k] = p;
+	return 0;
+}
+
+static bool fresh(const struct part *pt, int k, double now)
+{
+	return now - pt->t[k] <= LOCALBOX_FRESH;
+}
+
+/* The machine's figure k at `now` by the rules in localbox.h; false when
+ * no part has one. */
+static bool figure(const struct localbox *b, int k, double now, double *v, enum provenance *p)
+{
+	double sum = 0;
+	int n = 0;
+	enum provenance prov = PROV_MEASURED;
+	if (k == MET_POWER) {
+		for (size_t i = 0; i < b->nparts; i++)
+			if (b->part[i].kind == LB_SYSTEM && fresh(&b->part[i], k, now)) {
+				*v = b->part[i].v[k];
+				*p = b->part[i].p[k];
+				return true;
+			}
+		for (size_t i = 0; i < b->nparts; i++)
+			if (fresh(&b->part[i], k, now)) {
+				sum += b->part[i].v[k];
+				prov = worse(prov, b->part[i].p[k]);
+				n++;
+			}
+	} else if (k == MET_UTIL) {
+		for (int pass = 0; pass < 2 && !n; pass++)
+			for (size_t i = 0; i < b->nparts; i++) {
+				const struct part *pt = &b->part[i];
+				bool accel = pt->kind == LB_GPU || pt->kind == LB_ACCEL;
+				if ((pass == 0 ? accel : pt->kind == LB_CPU) && fresh(pt, k, now)) {
+					sum += pt->v[k];
+					prov = worse(prov, pt->p[k]);
+					n++;
+				}
+			}
+		if (n)
+			sum /= n;
+	} else {
+		for (int pass = 0; pass < (b->has_bench ? 1 : 2) && !n; pass++)
+			for (size_t i = 0; i < b->nparts; i++) {
+				const struct part *pt = &b->part[i];
+				if ((pass == 0) == (pt->kind == LB_BENCH) && fresh(pt, k, now)) {
+					sum += pt->v[k];
+					prov = worse(prov, pt->p[k]);
+					n++;
+				}
+			}
+	}
+	if (!n)
+		return false;
+	*v = sum;
+	*p = prov;
+	return true;
+}
+
+static double lb_tick(struct source *s, double now)
+{
+	struct localbox *b = s->priv;
+	double sec = floor(now);
+	if (sec > b->last) {
+		b->last = sec;
+		for (int k = 0; k < MET__COUNT; k++) {
+			double v;
+			enum provenance p;
+			if (figure(b, k, now, &v, &p))
+				model_record(b->inst, (enum metric)k, now, v, p);
+		}
+	}
+	return sec + 1;
+}
+
+void localbox_free(struct localbox *b)
+{
+	free(b);
+}
+
+static void lb_stop(struct source *s)
+{
+	if (s)
+		localbox_free(s->priv);
+}
+
+static const struct source_ops lb_ops = {
+	.kind = "local", .start = source_start_nothing, .fds = source_no_fds, .ready = source_no_ready,
+	.tick = lb_tick,
+	.stop = lb_stop,
+};
+
+struct localbox *localbox_new(struct model *m, struct fleet *f, const char *instance_id)
+{
+	if (!m || !f || !instance_id)
+		return NULL;
+	struct localbox *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->fleet = f;
+	b->last = -INFINITY;
+	if (!(b->inst = fleet_instance(f, instance_id, true))) {
+		free(b);
+		return NULL;
+	}
+	b->src.ops = &lb_ops;
+	b->src.model = m;
+	b->src.priv = b;
+	return b;
+}
+
+struct source *localbox_source(struct localbox *b)
+{
+	return b ? &b->src : NULL;
+}
+
+struct fleet *localbox_fleet(const struct localbox *b)
+{
+	return b ? b->fleet : NULL;
+}
+
+struct instance *localbox_instance(const struct localbox *b)
+{
+	return b ? b->inst : NULL;
+}
+
+const char *localbox_describe(const struct localbox *b, double now, char *buf, size_t n)
+{
+	if (!n)
+		return buf;
+	buf[0] = '\0';
+	size_t o = 0;
+	for (size_t i = 0; b && i < b->nparts && o + 1 < n; i++) {
+		const struct part *pt = &b->part[i];
+		if (!fresh(pt, MET_POWER, now))
+			continue;
+		char w[32];
+		fmt_si(w, sizeof w, pt->v[MET_POWER], 0, "W", true);
+		int k = snprintf(buf + o, n - o, "%s%s %s%s", o ? " + " : "", pt->id,
+		                 pt->p[MET_POWER] == PROV_ESTIMATED ? "~" : "", w);
+		if (k < 0)
+			break;
+		o += (size_t)k;
+	}
+	if (o >= n)
+		buf[n - 1] = '\0';
+	return buf;
+}

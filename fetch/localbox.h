@@ -1,0 +1,95 @@
+/*
+ * localbox.h - one machine made of parts: the local sources (RAPL, hwmon,
+ * nvidia-smi, neuron-monitor, CPU utilization, a followed benchmark) each
+ * report a component's figure here, and the box records the machine's
+ * figures into one instance of its fleet once a second.
+ *
+ * Why not let each source record into the instance: a machine's power is
+ * the sum of its parts (CPU packages + DRAM + GPUs + Neuron devices), its
+ * utilization is its accelerators' when it has any, and two parts may
+ * measure the same thing.  The rules, per second, over the components
+ * that reported within LOCALBOX_FRESH seconds:
+ *
+ *   power        a whole-system meter (LB_SYSTEM: an ACPI power meter)
+ *                when there is one; else the sum of every other kind.  The
+ *                provenance is the least measured of those summed.
+ *   utilization  the mean of the accelerators (LB_GPU, LB_ACCEL) when any
+ *                report it; else the CPU's (LB_CPU).
+ *   throughput   the benchmark's own figure (LB_BENCH: --follow) when the
+ *                machine has one, declared or reporting; else the sum of the
+ *                others (neuron-monitor's completed executions).
+ *
+ * A part that stops reporting drops out after LOCALBOX_FRESH seconds; the
+ * instance goes stale when none is left.  Components are also listed for
+ * the health line and the report (localbox_describe).
+ *
+ * Ownership: localbox_new() makes the box and its source; the caller adds
+ * the parts' sources to the set first and localbox_source() after them (so
+ * that a second's readings are in before the box sums them), and the set
+ * frees the box with its source.  Parts keep the box pointer: they must be
+ * stopped before it, which the set's order guarantees.
+ */
+#ifndef PERWATT_LOCALBOX_H
+#define PERWATT_LOCALBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/model.h"
+#include "fetch/source.h"
+
+#define LOCALBOX_FRESH 5.0          /* s a component's reading counts */
+#define LOCALBOX_MAX_PARTS 64
+
+enum lb_kind {
+	LB_SYSTEM,      /* the whole machine (ACPI power meter) */
+	LB_CPU,         /* CPU packages (RAPL package, CPU hwmon); CPU utilization */
+	LB_DRAM,        /* memory (RAPL dram) */
+	LB_GPU,         /* a GPU (nvidia-smi, amdgpu hwmon) */
+	LB_ACCEL,       /* an AWS Neuron device */
+	LB_BENCH,       /* the benchmark itself (--follow) */
+	LB_OTHER,       /* any other sensor that adds to the machine's power */
+};
+const char *lb_kind_name(enum lb_kind k);   /* "system", "cpu", ... */
+
+struct localbox;
+
+/* What a local source's probe found, for the health line and local mode's
+ * list of sensors: `found` when the source can work; `what` says what it
+ * found ("RAPL: package-0, dram") or why not ("no powercap zones under
+ * /sys/class/powercap", "energy_uj is readable by root only (Linux >= 5.10):
+ * run as root or ...").  Probes never block for long (no child is run). */
+struct lb_probe {
+	bool found;
+	char what[200];
+};
+
+/* A box recording into fleet `f`'s instance `instance_id` (created now).
+ * NULL when out of memory. */
+struct localbox *localbox_new(struct model *m, struct fleet *f, const char *instance_id);
+/* The box's source, kind "local"; the set owns it (and the box) once added. */
+struct source *localbox_source(struct localbox *b);
+/* Frees a box whose source was never added to a set. */
+void localbox_free(struct localbox *b);
+
+/* A part's reading: component "rapl:package-0", "gpu0", "neuron0"...
+ * (kept, cut to 47 bytes).  Non-finite values are ignored.  Returns 0, or
+ * -1 when the box already holds LOCALBOX_MAX_PARTS components. */
+int localbox_put(struct localbox *b, const char *component, enum lb_kind kind, enum metric k,
+                 double t, double v, enum provenance p);
+
+/* Registers a component before its first reading, so that its kind's
+ * precedence holds from the start: with an LB_BENCH part declared, the
+ * machine's throughput is the benchmark's only (never another part's while
+ * the benchmark has not printed yet).  0, or -1 when the box is full. */
+int localbox_declare(struct localbox *b, const char *component, enum lb_kind kind);
+
+/* "power: package-0 41.2 W + dram 5.1 W + gpu0 301 W" style summary of the
+ * fresh components at `now` into buf; returns buf. */
+const char *localbox_describe(const struct localbox *b, double now, char *buf, size_t n);
+
+/* The fleet and instance it records into. */
+struct fleet *localbox_fleet(const struct localbox *b);
+struct instance *localbox_instance(const struct localbox *b);
+
+#endif
