@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,10 @@ static const char *const cw_presets[] = { "cwagent-gpu", "ec2", "neuron", NULL }
 #define CW_EXPR_MAX 1024    /* bytes in a Metric Math or SEARCH expression */
 #define CW_SETTLE_MAX 900.0
 
+/* The local fleet's power sensors: keep in step with main.c's local sources. */
+static const char *const local_sensors[] = { "rapl", "hwmon", "cpu", "nvidia-smi", "neuron", NULL };
+#define NEURON_MAX_W 10000.0
+
 /* ---- keys ---------------------------------------------------------------- */
 
 enum fkey {
@@ -44,6 +49,8 @@ enum fkey {
 	FK_UTIL, FK_UTIL_UNIT, FK_SERVER, FK_Q_THR, FK_Q_POWER, FK_Q_UTIL,
 	FK_THR_EXPR, FK_POWER_EXPR, FK_UTIL_EXPR, FK_THR_STAT, FK_POWER_STAT, FK_UTIL_STAT,
 	FK_SELECT, FK_NAMESPACE, FK_PERIOD, FK_SETTLE,
+	FK_SENSORS, FK_NVSMI, FK_NEURON_CMD, FK_NEURON_MAX_W, FK_FOLLOW, FK_FOLLOW_CMD, FK_FOLLOW_COUNTER,
+	FK_MATCH, FK_MATCH_KIND,
 	FK_INTERVAL, FK_TIMEOUT, FK_BEARER, FK_BASIC, FK_CA, FK_INSECURE,
 	FK_COUNT
 };
@@ -58,7 +65,8 @@ static const enum fkey stat_key[3] = { FK_THR_STAT, FK_POWER_STAT, FK_UTIL_STAT 
 #define K_SCRAPE 2u
 #define K_PROMQL 4u
 #define K_CW     8u
-#define K_SOURCES (K_SCRAPE | K_PROMQL | K_CW)
+#define K_LOCAL  16u
+#define K_SOURCES (K_SCRAPE | K_PROMQL | K_CW | K_LOCAL)
 
 static const char *const fkey_name[FK_COUNT] = {
 	[FK_TYPE] = "type", [FK_INSTANCES] = "instances", [FK_UNIT] = "unit",
@@ -74,6 +82,9 @@ static const char *const fkey_name[FK_COUNT] = {
 	[FK_POWER_STAT] = "power_stat", [FK_UTIL_STAT] = "utilization_stat",
 	[FK_SELECT] = "select", [FK_NAMESPACE] = "namespace", [FK_PERIOD] = "period",
 	[FK_SETTLE] = "settle",
+	[FK_SENSORS] = "sensors", [FK_NVSMI] = "nvidia_smi", [FK_NEURON_CMD] = "neuron_monitor",
+	[FK_NEURON_MAX_W] = "neuron_max_w", [FK_FOLLOW] = "follow", [FK_FOLLOW_CMD] = "follow_cmd",
+	[FK_FOLLOW_COUNTER] = "follow_counter", [FK_MATCH] = "match", [FK_MATCH_KIND] = "match_kind",
 	[FK_INTERVAL] = "interval", [FK_TIMEOUT] = "timeout",
 	[FK_BEARER] = "bearer_token_file", [FK_BASIC] = "basic_auth_file", [FK_CA] = "ca_file",
 	[FK_INSECURE] = "insecure_skip_verify",
@@ -85,7 +96,8 @@ static const unsigned fkey_flags[FK_COUNT] = {
 	[FK_THR] = K_SCRAPE | K_CW | K_CONT, [FK_POWER] = K_SCRAPE | K_CW | K_CONT,
 	[FK_UTIL] = K_SCRAPE | K_CW | K_CONT,
 	/* a query computes units/s, W and percent itself (fetch/promql.h) */
-	[FK_THR_SCALE] = K_SCRAPE | K_CW, [FK_POWER_UNIT] = K_SCRAPE | K_CW, [FK_UTIL_UNIT] = K_SCRAPE | K_CW,
+	/* a local fleet's scales what it follows */
+	[FK_THR_SCALE] = K_SCRAPE | K_CW | K_LOCAL, [FK_POWER_UNIT] = K_SCRAPE | K_CW, [FK_UTIL_UNIT] = K_SCRAPE | K_CW,
 	[FK_SERVER] = K_PROMQL, [FK_Q_THR] = K_PROMQL | K_CONT, [FK_Q_POWER] = K_PROMQL | K_CONT,
 	[FK_Q_UTIL] = K_PROMQL | K_CONT,
 	[FK_THR_EXPR] = K_CW | K_CONT, [FK_POWER_EXPR] = K_CW | K_CONT, [FK_UTIL_EXPR] = K_CW | K_CONT,
@@ -94,6 +106,11 @@ static const unsigned fkey_flags[FK_COUNT] = {
 	/* CloudWatch requests are signed with AWS credentials, over AWS's TLS */
 	[FK_BEARER] = K_SCRAPE | K_PROMQL, [FK_BASIC] = K_SCRAPE | K_PROMQL,
 	[FK_CA] = K_SCRAPE | K_PROMQL, [FK_INSECURE] = K_SCRAPE | K_PROMQL,
+	/* a request's; a local fleet's sensors are read on this machine */
+	[FK_TIMEOUT] = K_SCRAPE | K_PROMQL | K_CW,
+	[FK_SENSORS] = K_LOCAL, [FK_NVSMI] = K_LOCAL, [FK_NEURON_CMD] = K_LOCAL, [FK_NEURON_MAX_W] = K_LOCAL,
+	[FK_FOLLOW] = K_LOCAL, [FK_FOLLOW_CMD] = K_LOCAL, [FK_FOLLOW_COUNTER] = K_LOCAL, [FK_MATCH] = K_LOCAL,
+	[FK_MATCH_KIND] = K_LOCAL,
 };
 
 enum dkey {
@@ -136,13 +153,13 @@ static unsigned preset_sources(const char *name)
 static unsigned source_flag(enum fleet_source s)
 {
 	return s == FLEET_SRC_SCRAPE ? K_SCRAPE : s == FLEET_SRC_PROMQL ? K_PROMQL
-	     : s == FLEET_SRC_CLOUDWATCH ? K_CW : 0;
+	     : s == FLEET_SRC_CLOUDWATCH ? K_CW : s == FLEET_SRC_LOCAL ? K_LOCAL : 0;
 }
 
 static const char *source_name(enum fleet_source s)
 {
 	return s == FLEET_SRC_SCRAPE ? "scrape" : s == FLEET_SRC_PROMQL ? "promql"
-	     : s == FLEET_SRC_CLOUDWATCH ? "cloudwatch" : "not set";
+	     : s == FLEET_SRC_CLOUDWATCH ? "cloudwatch" : s == FLEET_SRC_LOCAL ? "local" : "not set";
 }
 
 /* Levenshtein distance, ignoring case; SIZE_MAX for long words. */
@@ -795,6 +812,7 @@ void fleetcfg_init(struct fleet_cfg *f)
 	for (int k = 0; k < 3; k++)
 		f->cw[k].scale = 1;
 	f->cw_settle = NAN;
+	f->neuron_max_w = NAN;
 }
 
 void fleetcfg_free(struct fleet_cfg *f)
@@ -819,6 +837,10 @@ void fleetcfg_free(struct fleet_cfg *f)
 	free(f->cw_select_name);
 	free(f->cw_select_value);
 	free(f->cw_namespace);
+	char *local[] = { f->sensors, f->nvsmi_cmd, f->neuron_cmd, f->follow_file, f->follow_cmd,
+	                  f->follow_counter, f->follow_match };
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+		free(local[i]);
 	fleetcfg_init(f);
 }
 
@@ -1023,6 +1045,135 @@ static int set_period(struct ctx *c, int line, const char *scope, const char *ke
 	return 0;
 }
 
+/* sensors = rapl, hwmon, ...: the names as written, trimmed and joined by
+ * ","; "none" alone is "" (no power sensor: throughput only). */
+static int set_sensors(struct ctx *c, int line, const char *scope, const char *key, struct fleet_cfg *f,
+                       const char *v)
+{
+	struct shown sv;
+	size_t nnames = count_names(local_sensors);
+	char *list = malloc(strlen(v) + 1);
+	if (!list)
+		return fail(c, line, scope, key, "out of memory");
+	list[0] = '\0';
+	int r = 0;
+	while (isspace((unsigned char)*v))
+		v++;
+	if (!*v) {
+		r = fail(c, line, scope, key, "is empty: name the sensors (rapl, hwmon, cpu, nvidia-smi, neuron), "
+		         "or none for a throughput-only fleet");
+		goto out;
+	}
+	for (const char *p = v;; ) {
+		size_t len = strcspn(p, ",");
+		char *name = trimmed(p, p + len);
+		if (!name) {
+			r = fail(c, line, scope, key, "out of memory");
+			goto out;
+		}
+		bool last = !p[len];
+		const char *canon = !strcmp(name, "neuron-monitor") ? "neuron" : name;   /* the spec's spelling */
+		int i = find_name(local_sensors, nnames, canon);
+		if (!strcmp(name, "none") && p == v && last) {
+			free(name);
+			break;          /* "" */
+		}
+		if (!*name && last && list[0]) {
+			free(name);     /* a comma at the end: harmless */
+			break;
+		}
+		if (!*name)
+			r = fail(c, line, scope, key, "'' is an empty entry: separate sensors with single commas");
+		else if (!strcmp(name, "none"))
+			r = fail(c, line, scope, key, "'none' goes alone (no power sensor: throughput only)");
+		else if (i < 0) {
+			/* what people call them */
+			static const char *const hints[][2] = {
+				{ "gpu", "nvidia-smi" }, { "nvidia", "nvidia-smi" }, { "nvml", "nvidia-smi" },
+				{ "nvsmi", "nvidia-smi" }, { "nvidia_smi", "nvidia-smi" }, { "neuron_monitor", "neuron" },
+				{ "inferentia", "neuron" }, { "trainium", "neuron" }, { "powercap", "rapl" },
+			};
+			const char *near = NULL;
+			for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++)
+				if (!strcasecmp(name, hints[h][0]))
+					near = hints[h][1];
+			if (!near)
+				near = nearest(local_sensors, nnames, name);
+			r = fail(c, line, scope, key, "'%s' is not rapl, hwmon, cpu, nvidia-smi or neuron%s%s%s",
+			         shown(&sv, name), near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+		} else {
+			/* a name twice is a typo somewhere */
+			for (const char *q = list; *q; q += strcspn(q, ",") + (q[strcspn(q, ",")] == ',')) {
+				size_t ql = strcspn(q, ",");
+				if (ql == strlen(canon) && !strncmp(q, canon, ql)) {
+					r = fail(c, line, scope, key, "'%s' names %s twice", shown(&sv, v), canon);
+					break;
+				}
+			}
+			if (r == 0) {
+				if (list[0])
+					strcat(list, ",");
+				strcat(list, canon);
+			}
+		}
+		free(name);
+		if (r < 0 || last)
+			break;
+		p += len + 1;
+	}
+out:
+	if (r == 0) {
+		free(f->sensors);
+		f->sensors = list;
+	} else {
+		free(list);
+	}
+	return r;
+}
+
+/* Whether the sensors list (NULL: every one) has sensor `name`. */
+static bool has_sensor(const char *list, const char *name)
+{
+	if (!list)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = list; *p; ) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* A command line, run by the shell: non-empty and printable. */
+static int set_command(struct ctx *c, int line, const char *scope, const char *key, char **field, const char *v)
+{
+	struct shown sv;
+	if (!*v)
+		return fail(c, line, scope, key, "is empty: a command line is needed");
+	if (!printable(v))
+		return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+	return set_str(field, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+}
+
+/* Compiles re as follow.c will (POSIX extended): 0 and its number of
+ * capture groups in *nsub, or -1 with regerror's text in why. */
+static int regex_check(const char *re, size_t *nsub, char *why, size_t n)
+{
+	regex_t rx;
+	int e = regcomp(&rx, re, REG_EXTENDED);
+	if (e != 0) {
+		regerror(e, &rx, why, n);
+		return -1;
+	}
+	*nsub = rx.re_nsub;
+	regfree(&rx);
+	return 0;
+}
+
+static const char *const match_kinds[] = { "rate", "count", "lines", NULL };
+
 /* Sets key k of f from v.  `key` is the name the user wrote (for messages);
  * line is 0 for a --fleet spec.  throughput, power and utilization go to
  * fig[] as written: what they mean depends on the source, which a later
@@ -1065,8 +1216,10 @@ static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cf
 			f->source = FLEET_SRC_PROMQL;
 		else if (!strcmp(v, "cloudwatch"))
 			f->source = FLEET_SRC_CLOUDWATCH;
+		else if (!strcmp(v, "local"))
+			f->source = FLEET_SRC_LOCAL;
 		else
-			return fail(c, line, scope, key, "'%s' is not scrape, promql or cloudwatch", shown(&sv, v));
+			return fail(c, line, scope, key, "'%s' is not scrape, promql, cloudwatch or local", shown(&sv, v));
 		return 0;
 	case FK_PRESET:
 		if (!preset_sources(v))
@@ -1154,6 +1307,41 @@ static int fleet_set(struct ctx *c, int line, const char *scope, struct fleet_cf
 		return set_query(c, line, scope, key, &f->q_power, v);
 	case FK_Q_UTIL:
 		return set_query(c, line, scope, key, &f->q_util, v);
+	case FK_SENSORS:
+		return set_sensors(c, line, scope, key, f, v);
+	case FK_NVSMI:
+		return set_command(c, line, scope, key, &f->nvsmi_cmd, v);
+	case FK_NEURON_CMD:
+		return set_command(c, line, scope, key, &f->neuron_cmd, v);
+	case FK_FOLLOW_CMD:
+		return set_command(c, line, scope, key, &f->follow_cmd, v);
+	case FK_FOLLOW:
+		return set_path(c, line, scope, key, &f->follow_file, v);
+	case FK_FOLLOW_COUNTER:
+		return set_path(c, line, scope, key, &f->follow_counter, v);
+	case FK_NEURON_MAX_W:
+		if (parse_number(v, &x) < 0 || !(x > 0) || x > NEURON_MAX_W)
+			return fail(c, line, scope, key, "'%s' is not a power in W (a number > 0, at most 10000)",
+			            shown(&sv, v));
+		f->neuron_max_w = x;
+		return 0;
+	case FK_MATCH: {
+		size_t nsub;
+		if (!*v)
+			return fail(c, line, scope, key, "is empty: a regular expression (POSIX extended) is needed");
+		if (!printable(v))
+			return fail(c, line, scope, key, "'%s' has a control character or invalid UTF-8", shown(&sv, v));
+		if (regex_check(v, &nsub, why, sizeof why) < 0)
+			return fail(c, line, scope, key, "'%s' is not a regular expression: %s", shown(&sv, v), why);
+		return set_str(&f->follow_match, v) < 0 ? fail(c, line, scope, key, "out of memory") : 0;
+	}
+	case FK_MATCH_KIND: {
+		int i = find_name(match_kinds, count_names(match_kinds), v);
+		if (i < 0)
+			return fail(c, line, scope, key, "'%s' is not rate, count or lines", shown(&sv, v));
+		f->follow_kind = i;
+		return 0;
+	}
 	case FK_INTERVAL:
 		return set_duration(c, line, scope, key, &f->interval, v);
 	case FK_TIMEOUT:
@@ -1184,16 +1372,22 @@ static int unknown_key(struct ctx *c, int line, const char *scope, const char *k
 /* "scrape", "scrape or cloudwatch"...: the sources in flags. */
 static void sources_text(char *buf, size_t n, unsigned flags)
 {
-	const char *names[3];
-	size_t k = 0;
+	const char *names[4];
+	size_t k = 0, len = 0;
 	if (flags & K_SCRAPE)
 		names[k++] = "scrape";
 	if (flags & K_PROMQL)
 		names[k++] = "promql";
 	if (flags & K_CW)
 		names[k++] = "cloudwatch";
-	snprintf(buf, n, "%s%s%s%s%s", k > 0 ? names[0] : "", k > 2 ? ", " : k > 1 ? " or " : "",
-	         k > 1 ? names[1] : "", k > 2 ? " or " : "", k > 2 ? names[2] : "");
+	if (flags & K_LOCAL)
+		names[k++] = "local";
+	if (n)
+		buf[0] = '\0';
+	for (size_t i = 0; i < k && len < n; i++) {
+		int w = snprintf(buf + len, n - len, "%s%s", i == 0 ? "" : i + 1 == k ? " or " : ", ", names[i]);
+		len += w > 0 ? (size_t)w : 0;
+	}
 }
 
 /* A preset and a source that do not go together. */
@@ -1201,6 +1395,9 @@ static int preset_mismatch(struct ctx *c, const char *scope, const struct fleet_
 {
 	struct shown sp;
 	unsigned ps = preset_sources(f->preset);
+	if (f->source == FLEET_SRC_LOCAL)
+		return fail(c, at[FK_PRESET], scope, "preset", "a preset is for scrape and cloudwatch fleets; it does not "
+		            "go with source = local (say sensors = ...)");
 	if (f->source == FLEET_SRC_PROMQL && (ps & K_SCRAPE))
 		return fail(c, at[FK_PRESET], scope, "preset", "a preset is scraped; it does not go with source = promql");
 	if (ps & K_SCRAPE)
@@ -1239,6 +1436,61 @@ static int cw_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, cons
 	return 0;
 }
 
+/* A local fleet's cross checks: one thing followed, match and match_kind
+ * for what they fit, the commands for sensors it reads; throughput_scale
+ * moved to cw[0].scale (the scrape mappings stay at their defaults). */
+static int local_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, const int *at)
+{
+	struct shown sv;
+	static const enum fkey follow_keys[] = { FK_FOLLOW, FK_FOLLOW_CMD, FK_FOLLOW_COUNTER };
+	int one = -1;
+	for (size_t i = 0; i < 3; i++) {
+		enum fkey k = follow_keys[i];
+		if (!at[k])
+			continue;
+		if (one < 0) {
+			one = (int)k;
+			continue;
+		}
+		/* blame the later of the two */
+		int early = at[one] <= at[k] ? one : (int)k, late = early == one ? (int)k : one;
+		return fail(c, at[late], scope, fkey_name[late], "%s is set too: a fleet follows one file, command "
+		            "or counter", fkey_name[early]);
+	}
+	if (f->follow_counter && at[FK_MATCH])
+		return fail(c, at[FK_MATCH], scope, "match", "is for follow and follow_cmd: the follow_counter file "
+		            "holds the count itself");
+	if (f->follow_counter && at[FK_MATCH_KIND])
+		return fail(c, at[FK_MATCH_KIND], scope, "match_kind", "is for follow and follow_cmd: a follow_counter "
+		            "file holds a running count");
+	if (!f->follow_file && !f->follow_cmd && !f->follow_counter) {
+		if (at[FK_MATCH] || at[FK_MATCH_KIND])
+			return fail(c, at[FK_MATCH] ? at[FK_MATCH] : at[FK_MATCH_KIND], scope,
+			            at[FK_MATCH] ? "match" : "match_kind", "needs follow or follow_cmd (the lines to match)");
+		if (at[FK_THR_SCALE])
+			return fail(c, at[FK_THR_SCALE], scope, "throughput_scale", "scales the followed throughput: "
+			            "needs follow, follow_cmd or follow_counter");
+	}
+	if (f->follow_match && f->follow_kind != 2) {
+		size_t nsub = 0;
+		char why[200];
+		if (regex_check(f->follow_match, &nsub, why, sizeof why) == 0 && nsub == 0)
+			return fail(c, at[FK_MATCH], scope, "match", "'%s' has no capture group: with match_kind = %s its "
+			            "first (...) is the value (or say match_kind = lines to count the lines)",
+			            shown(&sv, f->follow_match), match_kinds[f->follow_kind]);
+	}
+	static const struct { enum fkey k; const char *sensor; } needs[] = {
+		{ FK_NVSMI, "nvidia-smi" }, { FK_NEURON_CMD, "neuron" }, { FK_NEURON_MAX_W, "neuron" },
+	};
+	for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+		if (at[needs[i].k] && !has_sensor(f->sensors, needs[i].sensor))
+			return fail(c, at[needs[i].k], scope, fkey_name[needs[i].k], "sensors = %s leaves %s out",
+			            f->sensors[0] ? shown(&sv, f->sensors) : "none", needs[i].sensor);
+	f->cw[0].scale = f->thr.scale;
+	metric_map_init(&f->thr, false);
+	return 0;
+}
+
 /* Once all of a fleet's keys are in (at[k]: the line, or the spec part,
  * of key k; 0 when not given; fig[]: throughput, power and utilization as
  * written): settles the source, refuses keys that do not belong to it and
@@ -1259,11 +1511,11 @@ static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, c
 		unsigned src = fkey_flags[k] & K_SOURCES;
 		if (!at[k] || !src)
 			continue;
-		if ((src == K_SCRAPE || src == K_PROMQL || src == K_CW) && (first < 0 || at[k] < at[first]))
+		if ((src == K_SCRAPE || src == K_PROMQL || src == K_CW || src == K_LOCAL) && (first < 0 || at[k] < at[first]))
 			first = k;
 		if (src == K_CW && (first_cw < 0 || at[k] < at[first_cw]))
 			first_cw = k;
-		if ((src & K_SCRAPE) && (src & K_CW) && (shared < 0 || at[k] < at[shared]))
+		if ((src & K_SCRAPE) && (src & K_CW) && !(src & K_PROMQL) && (shared < 0 || at[k] < at[shared]))
 			shared = k;
 	}
 	if (f->preset && f->source == FLEET_SRC_NONE) {
@@ -1276,7 +1528,7 @@ static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, c
 			return 0;       /* dashcfg_validate() says what is missing */
 		unsigned src = first >= 0 ? fkey_flags[first] & K_SOURCES : K_SCRAPE;
 		f->source = src == K_SCRAPE ? FLEET_SRC_SCRAPE : src == K_PROMQL ? FLEET_SRC_PROMQL
-		          : FLEET_SRC_CLOUDWATCH;
+		          : src == K_CW ? FLEET_SRC_CLOUDWATCH : FLEET_SRC_LOCAL;
 		by = first >= 0 ? first : shared;
 	}
 	unsigned mine = source_flag(f->source);
@@ -1298,10 +1550,13 @@ static int fleet_finish(struct ctx *c, const char *scope, struct fleet_cfg *f, c
 		sources_text(allowed, sizeof allowed, fkey_flags[bad] & K_SOURCES);
 		return fail(c, at[bad], scope, fkey_name[bad], "only for source = %s, but this fleet %s (%s)", allowed,
 		            f->source == FLEET_SRC_SCRAPE ? "scrapes" : f->source == FLEET_SRC_PROMQL
-		            ? "queries promql" : "reads CloudWatch", because);
+		            ? "queries promql" : f->source == FLEET_SRC_CLOUDWATCH ? "reads CloudWatch"
+		            : "reads this machine", because);
 	}
 	if (f->source == FLEET_SRC_CLOUDWATCH)
 		return cw_finish(c, scope, f, at, fig);
+	if (f->source == FLEET_SRC_LOCAL)
+		return local_finish(c, scope, f, at);
 	if (f->source == FLEET_SRC_SCRAPE) {
 		struct metric_map *maps[3] = { &f->thr, &f->power, &f->util };
 		char why[240];
@@ -1605,7 +1860,35 @@ int dashcfg_default_path(char *buf, size_t n)
 
 /* ---- --fleet specs ------------------------------------------------------------ */
 
+/* The end of the bracket expression that starts at p ('['), as a regex
+ * reads it: a ']' first (after an optional '^') is a member, "[:alpha:]",
+ * "[=a=]" and "[.-.]" are whole, anything else up to the ']' is literal
+ * (so "[(]", "[;]" and "[']" hold no bracket, separator or quote).  NULL
+ * when there is no ']'. */
+static char *bracket_end(char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++)
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char close = p[1];
+			char *q = p + 2;
+			while (*q && !(q[0] == close && q[1] == ']'))
+				q++;
+			if (!*q)
+				return NULL;
+			p = q + 1;
+		}
+	return *p ? p : NULL;
+}
+
 /* Cuts spec (in place) at each ';' that is outside brackets and quotes.
+ * Outside quotes a backslash takes the next character as it is ("\(",
+ * "\;"), and a [...] is read as a regex's bracket expression (its
+ * contents are not brackets nor quotes): a PromQL range ([5m]) is one too.
  * The number of parts, or 0 when brackets or quotes do not balance. */
 static size_t split_spec(char *spec, char **parts, size_t max)
 {
@@ -1621,14 +1904,23 @@ static size_t split_spec(char *spec, char **parts, size_t max)
 				quote = 0;
 			continue;
 		}
+		if (*p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			if (!(p = bracket_end(p)))
+				return 0;
+			continue;
+		}
 		switch (*p) {
 		case '"': case '\'': case '`':
 			quote = *p;
 			break;
-		case '{': case '(': case '[':
+		case '{': case '(':
 			if (depth == sizeof stack)
 				return 0;
-			stack[depth++] = *p == '{' ? '}' : *p == '(' ? ')' : ']';
+			stack[depth++] = *p == '{' ? '}' : ')';
 			break;
 		case '}': case ')': case ']':
 			if (depth == 0 || stack[--depth] != *p)
@@ -1657,19 +1949,22 @@ static char *trim_in_place(char *s)
 	return s;
 }
 
-/* The first part, NAME=KIND:REST or NAME=cloudwatch[:PRESET], into f;
- * at[] records what it set. */
+/* The first part, NAME=KIND:REST, NAME=cloudwatch[:PRESET], NAME=local,
+ * NAME=nvidia-smi[:CMD], NAME=neuron-monitor[:CMD] or NAME=follow:FILE,
+ * into f; at[] records what it set. */
 static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct fleet_cfg *f,
                      int *at, char *scope, size_t scopelen, char **fig)
 {
 	struct shown sv;
 	char *eq = strchr(head, '=');
 	char *colon = eq ? strchr(eq + 1, ':') : NULL;
-	/* cloudwatch needs no URL */
-	if (eq && !colon && !strcmp(trim_in_place(eq + 1), "cloudwatch"))
+	/* cloudwatch and the local kinds need no URL */
+	static const char *const bare[] = { "cloudwatch", "local", "nvidia-smi", "neuron-monitor", "follow", NULL };
+	if (eq && !colon && find_name(bare, count_names(bare), trim_in_place(eq + 1)) >= 0)
 		colon = eq + 1 + strlen(eq + 1);
 	if (!eq || !colon)
-		return fail(c, 0, NULL, NULL, "'%s' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, "
+		return fail(c, 0, NULL, NULL, "'%s' is not NAME=KIND:URL, NAME=cloudwatch[:PRESET], NAME=local, "
+		            "NAME=nvidia-smi[:CMD], NAME=neuron-monitor[:CMD] or NAME=follow:FILE (KIND: scrape, "
 		            "promql, dcgm, node, neuron, scaphandre or kepler)", shown(&sv, head));
 	*eq = '\0';
 	char *rest = *colon ? colon + 1 : colon;
@@ -1701,6 +1996,34 @@ static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct
 		at[FK_PRESET] = 1;
 		return fleet_set(c, 0, scope, f, fig, FK_PRESET, "preset", rest);
 	}
+	if (!strcmp(kind, "local")) {
+		f->source = FLEET_SRC_LOCAL;
+		at[FK_SOURCE] = 1;
+		if (*rest)
+			return fail(c, 0, scope, NULL, "'local:%s': local takes nothing after it (write %s=local;sensors=...)",
+			            shown(&sv, rest), name);
+		return 0;
+	}
+	if (!strcmp(kind, "nvidia-smi") || !strcmp(kind, "neuron-monitor")) {
+		bool nv = kind[1] == 'v';
+		f->source = FLEET_SRC_LOCAL;
+		at[FK_SOURCE] = at[FK_SENSORS] = 1;
+		if (set_str(&f->sensors, nv ? "nvidia-smi" : "neuron") < 0)
+			return fail(c, 0, scope, NULL, "out of memory");
+		if (!*rest)
+			return 0;
+		enum fkey k = nv ? FK_NVSMI : FK_NEURON_CMD;
+		at[k] = 1;
+		return fleet_set(c, 0, scope, f, fig, k, fkey_name[k], rest);
+	}
+	if (!strcmp(kind, "follow")) {
+		/* the benchmark's throughput alone: no power sensor unless sensors says */
+		f->source = FLEET_SRC_LOCAL;
+		at[FK_SOURCE] = at[FK_FOLLOW] = 1;
+		if (set_str(&f->sensors, "") < 0)
+			return fail(c, 0, scope, NULL, "out of memory");
+		return fleet_set(c, 0, scope, f, fig, FK_FOLLOW, "follow", rest);
+	}
 	if (!strcmp(kind, "scrape")) {
 		f->source = FLEET_SRC_SCRAPE;
 		at[FK_SOURCE] = 1;
@@ -1713,8 +2036,8 @@ static int spec_head(struct ctx *c, const struct dash_cfg *d, char *head, struct
 		return fail(c, 0, scope, NULL, "'%s' is a CloudWatch preset: write %s=cloudwatch:%s", shown(&sv, kind),
 		            shown(&sn, name), sv.s);
 	} else {
-		return fail(c, 0, scope, NULL, "'%s' is not scrape, promql, cloudwatch, dcgm, node, neuron, scaphandre "
-		            "or kepler", shown(&sv, kind));
+		return fail(c, 0, scope, NULL, "'%s' is not scrape, promql, cloudwatch, local, nvidia-smi, neuron-monitor, "
+		            "follow, dcgm, node, neuron, scaphandre or kepler", shown(&sv, kind));
 	}
 	if (!*rest)
 		return 0;   /* file_sd may follow */
@@ -1822,7 +2145,7 @@ int dashcfg_validate(const struct dash_cfg *d, char *err, size_t errlen)
 		switch (f->source) {
 		case FLEET_SRC_NONE:
 			return fail(&c, 0, scope, "source", "not set: say source = scrape (with targets), "
-			            "source = promql (with a server) or source = cloudwatch");
+			            "source = promql (with a server), source = cloudwatch or source = local");
 		case FLEET_SRC_SCRAPE:
 			if (f->ntargets == 0 && !f->file_sd)
 				return fail(&c, 0, scope, "targets", "a scrape fleet needs targets or file_sd");
@@ -1858,6 +2181,15 @@ int dashcfg_validate(const struct dash_cfg *d, char *err, size_t errlen)
 				            "select (e.g. AutoScalingGroupName=my-asg) or type (InstanceType = type)");
 			break;
 		}
+		case FLEET_SRC_LOCAL:
+			/* the sensors are found at run time: every one detected, or those named */
+			if ((f->follow_file || f->follow_cmd) && !f->follow_match && f->follow_kind != 2)
+				return fail(&c, 0, scope, "match", "%s needs match = REGEX (its first capture group is the "
+				            "value), or match_kind = lines to count the lines", f->follow_file ? "follow" : "follow_cmd");
+			if (f->sensors && !f->sensors[0] && !f->follow_file && !f->follow_cmd && !f->follow_counter)
+				return fail(&c, 0, scope, "sensors", "none: a fleet without power sensors needs follow, "
+				            "follow_cmd or follow_counter (its throughput)");
+			break;
 		}
 		if (f->baseline) {
 			if (base)
@@ -2132,6 +2464,52 @@ static void describe_cloudwatch(struct out *o, const struct fleet_cfg *f)
 		put(o, "  %-12s %g s\n", "settle", f->cw_settle);
 }
 
+static void describe_local(struct out *o, const struct fleet_cfg *f)
+{
+	if (!f->sensors)
+		put(o, "  %-12s %s\n", "sensors", "every one detected (rapl, hwmon, cpu, nvidia-smi, neuron)");
+	else if (!f->sensors[0])
+		put(o, "  %-12s %s\n", "sensors", "none (throughput only)");
+	else
+		put_field(o, "sensors", f->sensors);
+	if (f->nvsmi_cmd)
+		put_field(o, "nvidia-smi", f->nvsmi_cmd);
+	if (f->neuron_cmd)
+		put_field(o, "neuron", f->neuron_cmd);
+	if (!isnan(f->neuron_max_w))
+		put(o, "  %-12s %g W per Neuron device at 100 %% utilization\n", "neuron_max_w", f->neuron_max_w);
+	static const char *const kinds[] = {
+		"rate: the capture is units/s", "count: the capture is a running total, made a rate",
+		"lines: each matching line is one unit",
+	};
+	int kind = f->follow_kind >= 0 && f->follow_kind <= 2 ? f->follow_kind : 0;
+	if (f->follow_file) {
+		put(o, "  %-12s ", "follow");
+		put_text(o, f->follow_file);
+		put(o, "  (followed like tail -F)\n");
+	} else if (f->follow_cmd) {
+		put(o, "  %-12s ", "follow_cmd");
+		put_text(o, f->follow_cmd);
+		put(o, "  (its output)\n");
+	} else if (f->follow_counter) {
+		put(o, "  %-12s ", "counter");
+		put_text(o, f->follow_counter);
+		put(o, "  (a running count, made a rate)\n");
+	} else {
+		put(o, "  %-12s %s\n", "throughput", "the sensors' own, if any (no follow)");
+	}
+	if (f->follow_file || f->follow_cmd) {
+		put(o, "  %-12s ", "match");
+		if (f->follow_match)
+			put_text(o, f->follow_match);
+		else
+			put(o, "every non-empty line");
+		put(o, "  (%s)\n", kinds[kind]);
+	}
+	if (f->cw[0].scale != 1)
+		put(o, "  %-12s scale %g to units/s\n", "throughput", f->cw[0].scale);
+}
+
 static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 {
 	put(o, "[fleet ");
@@ -2144,7 +2522,7 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 		put(o, "  %-12s %zu\n", "instances", f->instances);
 	else
 		put(o, "  %-12s %s\n", "instances", f->source == FLEET_SRC_CLOUDWATCH ? "the instances that report"
-		    : "the targets that answer");
+		    : f->source == FLEET_SRC_LOCAL ? "1 (this machine)" : "the targets that answer");
 	put_field(o, "unit", f->unit ? f->unit : "units");
 	put(o, "  %-12s %s\n", "baseline", f->baseline ? "yes" : "no");
 	put(o, "  %-12s %s\n", "source", source_name(f->source));
@@ -2157,7 +2535,8 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 		put_text(o, f->file_sd);
 		put(o, "  (re-read on change)\n");
 	}
-	if (f->source != FLEET_SRC_PROMQL && f->source != FLEET_SRC_CLOUDWATCH && (f->ntargets || f->file_sd || f->preset || f->thr.metric
+	if (f->source != FLEET_SRC_PROMQL && f->source != FLEET_SRC_CLOUDWATCH && f->source != FLEET_SRC_LOCAL
+	    && (f->ntargets || f->file_sd || f->preset || f->thr.metric
 	                                      || f->power.metric || f->util.metric)) {
 		put_map(o, "throughput", &f->thr, f->preset, "units/s");
 		put_map(o, "power", &f->power, f->preset, "W");
@@ -2172,8 +2551,11 @@ static void describe_fleet(struct out *o, const struct fleet_cfg *f)
 	}
 	if (f->source == FLEET_SRC_CLOUDWATCH)
 		describe_cloudwatch(o, f);
+	if (f->source == FLEET_SRC_LOCAL)
+		describe_local(o, f);
 	put_seconds(o, "interval", f->interval, f->source == FLEET_SRC_CLOUDWATCH ? "the period" : "the dashboard's");
-	put_seconds(o, "timeout", f->timeout, f->source == FLEET_SRC_CLOUDWATCH ? "20 s (default)" : "5 s (default)");
+	if (f->source != FLEET_SRC_LOCAL)
+		put_seconds(o, "timeout", f->timeout, f->source == FLEET_SRC_CLOUDWATCH ? "20 s (default)" : "5 s (default)");
 	/* the files are named, never read here: their contents are secrets */
 	if (f->bearer_file) {
 		put(o, "  %-12s bearer token from ", "auth");

@@ -3,7 +3,8 @@
  * settings and one fleet_cfg per fleet, from the INI config file
  * ($XDG_CONFIG_HOME/perwatt/perwatt.ini or --config FILE) and from
  * --fleet specs on the command line.  Pure data and parsing; the sources
- * (fetch/scrape.c, fetch/promql.c, fetch/cloudwatch.c) read these structs.
+ * (fetch/scrape.c, fetch/promql.c, fetch/cloudwatch.c, the local ones)
+ * read these structs.
  *
  * Config file:
  *
@@ -23,7 +24,7 @@
  *   unit = inferences        ; throughput unit (plural)
  *   usd_per_hour = 0.752     ; price override, per instance
  *   baseline = true
- *   source = scrape          ; scrape | promql | cloudwatch   (a preset implies its source)
+ *   source = scrape          ; scrape | promql | cloudwatch | local   (a preset implies its source)
  *   preset = dcgm            ; dcgm | node | neuron | scaphandre | kepler   (scrape)
  *                            ; cwagent-gpu | ec2 | neuron   (cloudwatch)
  *   targets = http://10.0.0.5:9400/metrics, http://10.0.0.6:9400/metrics
@@ -64,16 +65,43 @@
  *   settle = 60s             ; how long a period is given to be complete (0 to 15m)
  *   interval = 60s           ; poll interval; default: the period
  *
+ *   [fleet box]              ; this machine
+ *   source = local
+ *   sensors = rapl, nvidia-smi   ; any of rapl, hwmon, cpu, nvidia-smi, neuron
+ *                            ; (comma separated); none: no power sensor, throughput
+ *                            ; only (needs a follow key); unset: every one detected
+ *   nvidia_smi = ssh gpu1 nvidia-smi      ; the command run for nvidia-smi
+ *   neuron_monitor = neuron-monitor -c /etc/nm.json   ; ... for neuron
+ *   neuron_max_w = 100       ; W of one Neuron device at 100 % (> 0, at most 10000)
+ *   follow = /tmp/bench.log  ; the benchmark's throughput: a log followed like tail -F,
+ *                            ; or follow_cmd = CMD (its output), or follow_counter
+ *                            ; = FILE (a running count in a file): at most one
+ *   match = throughput: ([0-9.]+)   ; POSIX extended regex; its first capture is the value
+ *   match_kind = rate        ; rate (units/s) | count (a running total) | lines (one unit each)
+ *   throughput_scale = 1     ; multiplies the followed value
+ *   type, unit, instances, usd_per_hour, baseline, interval as above
+ *
  * --fleet specs (repeatable):
  *   NAME=PRESET:URL[,URL...][;key=value...]
  *   NAME=scrape:URL[,URL...];throughput=METRIC{MATCHERS};power=METRIC{MATCHERS}[;key=value...]
  *   NAME=promql:SERVER_URL;throughput=EXPR;power=EXPR[;utilization=EXPR][;key=value...]
  *   NAME=cloudwatch[:PRESET][;key=value...]
+ *   NAME=local[;key=value...]                 every sensor detected
+ *   NAME=nvidia-smi[:CMD][;key=value...]      sensors = nvidia-smi (nvidia_smi = CMD)
+ *   NAME=neuron-monitor[:CMD][;key=value...]  sensors = neuron (neuron_monitor = CMD)
+ *   NAME=follow:FILE;match=REGEX[;key=value...]   follow = FILE, sensors = "" (none:
+ *                                             throughput only, unless sensors says)
  * where key is any [fleet] key above (type, unit, instances, baseline,
  * power_unit, ...), checked as in the file; for promql, throughput, power
  * and utilization mean query_throughput, query_power, query_utilization.
  * A part is cut at its first '=' (select=AutoScalingGroupName=web).  ';'
- * inside {...}, (...), [...] or quotes does not split.  A scrape preset as
+ * inside {...}, (...), [...] or quotes does not split; outside quotes a
+ * backslash keeps the next character from counting ("\(", "\;"), and
+ * [...] is read as a regex bracket expression (its contents are literal:
+ * "[;]", "[(]", "[^]]" and "['"]" hold no separator, bracket or quote).
+ * A local fleet's follow keys go in any local spec:
+ *   gpu=nvidia-smi;follow=/tmp/bench.log;match=throughput: ([0-9.]+)
+ * A scrape preset as
  * KIND sets preset (and so source = scrape); cloudwatch:PRESET takes a
  * CloudWatch preset.  E.g.
  *   inf2=cloudwatch:neuron;type=inf2.xlarge;namespace=neuron_mon;throughput=Perwatt/App/Inferences{Model=bert}
@@ -120,6 +148,22 @@
  * when only throughput, power, utilization or their units are there);
  * a key of another source is an error.
  *
+ * Local: keys of no other source (sensors, nvidia_smi, neuron_monitor,
+ * neuron_max_w, follow, follow_cmd, follow_counter, match, match_kind)
+ * imply source = local, and are an error on other fleets; of the others
+ * only type, unit, instances, usd_per_hour, baseline, interval and
+ * throughput_scale go with it (no timeout: nothing is requested).
+ * sensors is stored as the names written, trimmed and joined by ","
+ * (neuron-monitor read as neuron), NULL when unset, "" for none.
+ * throughput_scale of a local fleet is in cw[0].scale (thr stays at its
+ * defaults).  match is compiled here (regcomp REG_EXTENDED, regerror's
+ * text on failure) and needs a capture group unless match_kind = lines;
+ * follow and follow_cmd need match unless match_kind = lines (every
+ * non-empty line then counts); match and match_kind do not go with
+ * follow_counter (a running count, its first number); nvidia_smi,
+ * neuron_monitor and neuron_max_w need their sensor in sensors (when set).
+ * A local fleet is always watchable: its sensors are found at run time.
+ *
  * Ownership: every string is allocated; fleetcfg_free() releases one
  * fleet's, dashcfg_free() the dashboard's and every fleet's.
  */
@@ -129,7 +173,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum fleet_source { FLEET_SRC_NONE = 0, FLEET_SRC_SCRAPE, FLEET_SRC_PROMQL, FLEET_SRC_CLOUDWATCH };
+enum fleet_source { FLEET_SRC_NONE = 0, FLEET_SRC_SCRAPE, FLEET_SRC_PROMQL, FLEET_SRC_CLOUDWATCH,
+                   FLEET_SRC_LOCAL };
 
 enum metric_kind {
 	MKIND_AUTO = 0,     /* from the exposition's TYPE line, else a _total suffix means counter */
@@ -196,6 +241,20 @@ struct fleet_cfg {
 	char *cw_namespace;     /* the namespace the neuron preset searches */
 	int cw_period;          /* s; 0: 60 (1, 5, 10, 20, 30 or a multiple of 60) */
 	double cw_settle;       /* s a period is given to be complete; NAN: 60 */
+
+	/* local: this machine (source = local; the nvidia-smi:, neuron-monitor:
+	 * and follow: specs are local fleets with `sensors` set to that one) */
+	char *sensors;          /* comma list of rapl, hwmon, cpu, nvidia-smi, neuron;
+	                         * NULL: every one detected */
+	char *nvsmi_cmd;        /* nvidia_smi = CMD; NULL: "nvidia-smi" */
+	char *neuron_cmd;       /* neuron_monitor = CMD; NULL: "neuron-monitor" */
+	double neuron_max_w;    /* W of one Neuron device at 100 %; NAN: power not converted */
+	char *follow_file;      /* follow = FILE (tail -F) */
+	char *follow_cmd;       /* follow_cmd = CMD (its output) */
+	char *follow_counter;   /* follow_counter = FILE (a running count in a file) */
+	char *follow_match;     /* match = REGEX (POSIX ERE; first capture is the value) */
+	int follow_kind;        /* match_kind: 0 rate (default), 1 count, 2 lines
+	                         * (= enum follow_kind in fetch/follow.h) */
 
 	/* all */
 	double interval;        /* seconds; 0: the dashboard's */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -371,7 +372,7 @@ static void bad_files(void **state)
 		{ "[fleet gpu]\ntargets = http://a:1/m,,http://b:1/m\n",
 		  "t.ini:2: [fleet gpu] targets: '' is an empty entry: separate URLs with single commas" },
 		{ "[fleet gpu]\ntargets =\n", "t.ini:2: [fleet gpu] targets: '' is empty" },
-		{ "[fleet gpu]\nsource = prometheus\n", "t.ini:2: [fleet gpu] source: 'prometheus' is not scrape, promql or cloudwatch" },
+		{ "[fleet gpu]\nsource = prometheus\n", "t.ini:2: [fleet gpu] source: 'prometheus' is not scrape, promql, cloudwatch or local" },
 		{ "[fleet gpu]\npreset = dgcm\n",
 		  "t.ini:2: [fleet gpu] preset: 'dgcm' is not dcgm, node, neuron, scaphandre, kepler, cwagent-gpu or ec2" },
 		{ "[fleet gpu]\nsource = promql\npreset = dcgm\n",
@@ -432,8 +433,8 @@ static void bad_files(void **state)
 		  "the fleet's name is longer than 63 bytes (write [fleet NAME])" },
 		/* dashcfg_validate(): at the fleet's section */
 		{ "[fleet gpu]\ntype = g4dn.2xlarge\n",
-		  "t.ini:1: [fleet gpu] source: not set: say source = scrape (with targets), source = promql (with a server) "
-		  "or source = cloudwatch" },
+		  "t.ini:1: [fleet gpu] source: not set: say source = scrape (with targets), source = promql (with a server), "
+		  "source = cloudwatch or source = local" },
 		{ "[fleet gpu]\ntargets = http://a:1/m\n",
 		  "t.ini:1: [fleet gpu] throughput: a scrape fleet needs a throughput or power mapping, or a preset" },
 		{ "[fleet gpu]\npreset = dcgm\n", "t.ini:1: [fleet gpu] targets: a scrape fleet needs targets or file_sd" },
@@ -577,12 +578,14 @@ static void bad_specs(void **state)
 {
 	(void)state;
 	static const struct { const char *spec, *want; } cases[] = {
-		{ "gpu", "--fleet #2: 'gpu' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, promql, dcgm, "
+		{ "gpu", "--fleet #2: 'gpu' is not NAME=KIND:URL, NAME=cloudwatch[:PRESET], NAME=local, "
+		         "NAME=nvidia-smi[:CMD], NAME=neuron-monitor[:CMD] or NAME=follow:FILE (KIND: scrape, promql, dcgm, "
 		         "node, neuron, scaphandre or kepler)" },
-		{ "gpu=dcgm", "--fleet #2: 'gpu=dcgm' is not NAME=KIND:URL or NAME=cloudwatch[:PRESET] (KIND: scrape, "
+		{ "gpu=dcgm", "--fleet #2: 'gpu=dcgm' is not NAME=KIND:URL, NAME=cloudwatch[:PRESET], NAME=local, "
+		              "NAME=nvidia-smi[:CMD], NAME=neuron-monitor[:CMD] or NAME=follow:FILE (KIND: scrape, "
 		              "promql, dcgm, node, neuron, scaphandre or kepler)" },
-		{ "gpu=foo:http://a:1/m", "--fleet #2: [fleet gpu] 'foo' is not scrape, promql, cloudwatch, dcgm, node, "
-		                          "neuron, scaphandre or kepler" },
+		{ "gpu=foo:http://a:1/m", "--fleet #2: [fleet gpu] 'foo' is not scrape, promql, cloudwatch, local, "
+		                          "nvidia-smi, neuron-monitor, follow, dcgm, node, neuron, scaphandre or kepler" },
 		{ "gpu=dcgm:http://a:1/m;power_unit=kW", "--fleet #2: [fleet gpu] power_unit: 'kW' is not W, mW, uW, J, mJ or uJ" },
 		{ "gpu=dcgm:http://a:1/m;nonsense", "--fleet #2: [fleet gpu] 'nonsense' is not key=value" },
 		{ "gpu=dcgm:http://a:1/m;targets=http://b:1/m", "--fleet #2: [fleet gpu] targets: given twice" },
@@ -1229,6 +1232,419 @@ static void cloudwatch_describe(void **state)
 	dashcfg_free(&d);
 }
 
+/* ---- local fleets ---------------------------------------------------------- */
+
+static const char local_text[] =
+	"[fleet box]\n"                                                     /* 1 */
+	"source = local\n"
+	"type = g5.xlarge\n"
+	"unit = samples\n"
+	"instances = 4\n"
+	"usd_per_hour = 1.006\n"
+	"baseline = yes\n"
+	"sensors = rapl , nvidia-smi,cpu\n"
+	"nvidia_smi = ssh gpu-host nvidia-smi\n"
+	"follow = /tmp/bench.log\n"
+	"match = throughput: ([0-9.]+) samples/s\n"
+	"throughput_scale = 0.5\n"
+	"interval = 2s\n"
+	"\n"
+	"[fleet inf]\n"                                                     /* 15 */
+	"neuron_max_w = 100         ; a local-only key: source = local\n"
+	"sensors = neuron-monitor, hwmon\n"
+	"neuron_monitor = /opt/aws/neuron/bin/neuron-monitor -c /etc/nm.json\n"
+	"follow_cmd = tail -F /var/log/app.log\n"
+	"match = done\n"
+	"match_kind = lines\n"
+	"\n"
+	"[fleet all]\n"                                                     /* 23 */
+	"source = local\n"
+	"\n"
+	"[fleet bench]\n"                                                   /* 26 */
+	"sensors = none\n"
+	"follow_counter = /run/bench/count\n";
+
+static void local_config(void **state)
+{
+	(void)state;
+	char err[512];
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_string_equal(load(&d, local_text, err, sizeof err), "");
+	assert_int_equal(d.nfleets, 4);
+
+	const struct fleet_cfg *b = &d.fleet[0];
+	assert_int_equal(b->source, FLEET_SRC_LOCAL);
+	assert_string_equal(b->instance_type, "g5.xlarge");
+	assert_string_equal(b->unit, "samples");
+	assert_int_equal(b->instances, 4);
+	assert_float_equal(b->usd_per_hour, 1.006, 1e-12);
+	assert_true(b->baseline);
+	assert_string_equal(b->sensors, "rapl,nvidia-smi,cpu");
+	assert_string_equal(b->nvsmi_cmd, "ssh gpu-host nvidia-smi");
+	assert_null(b->neuron_cmd);
+	assert_true(isnan(b->neuron_max_w));
+	assert_string_equal(b->follow_file, "/tmp/bench.log");
+	assert_null(b->follow_cmd);
+	assert_null(b->follow_counter);
+	assert_string_equal(b->follow_match, "throughput: ([0-9.]+) samples/s");
+	assert_int_equal(b->follow_kind, 0);
+	/* throughput_scale of a local fleet: cw[0].scale; the scrape mapping untouched */
+	assert_float_equal(b->cw[0].scale, 0.5, 0);
+	assert_float_equal(b->thr.scale, 1, 0);
+	assert_null(b->thr.metric);
+	assert_float_equal(b->interval, 2, 0);
+
+	const struct fleet_cfg *n = &d.fleet[1];
+	assert_int_equal(n->source, FLEET_SRC_LOCAL);
+	assert_string_equal(n->sensors, "neuron,hwmon");
+	assert_string_equal(n->neuron_cmd, "/opt/aws/neuron/bin/neuron-monitor -c /etc/nm.json");
+	assert_float_equal(n->neuron_max_w, 100, 0);
+	assert_string_equal(n->follow_cmd, "tail -F /var/log/app.log");
+	assert_string_equal(n->follow_match, "done");
+	assert_int_equal(n->follow_kind, 2);
+	assert_float_equal(n->cw[0].scale, 1, 0);
+
+	const struct fleet_cfg *a = &d.fleet[2];
+	assert_int_equal(a->source, FLEET_SRC_LOCAL);
+	assert_null(a->sensors);
+	assert_null(a->follow_file);
+	assert_null(a->follow_match);
+	assert_int_equal(a->instances, 0);
+
+	const struct fleet_cfg *c = &d.fleet[3];
+	assert_int_equal(c->source, FLEET_SRC_LOCAL);
+	assert_string_equal(c->sensors, "");
+	assert_string_equal(c->follow_counter, "/run/bench/count");
+	dashcfg_free(&d);
+
+	/* match_kind = count; follow and match_kind = lines need no match */
+	dashcfg_init(&d);
+	assert_string_equal(load(&d, "[fleet a]\nfollow = /l\nmatch = total=([0-9]+)\nmatch_kind = count\n"
+	                             "[fleet b]\nfollow_cmd = ./bench --verbose\nmatch_kind = lines\n", err, sizeof err), "");
+	assert_int_equal(d.fleet[0].follow_kind, 1);
+	assert_string_equal(d.fleet[0].follow_match, "total=([0-9]+)");
+	assert_int_equal(d.fleet[1].follow_kind, 2);
+	assert_null(d.fleet[1].follow_match);
+	dashcfg_free(&d);
+}
+
+static void local_specs(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_int_equal(dashcfg_add_spec(&d, "box=local", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "gpu=nvidia-smi", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "gpu2 = nvidia-smi:ssh h nvidia-smi;type=g5.xlarge;baseline=1", err,
+	                                  sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "inf=neuron-monitor;neuron_max_w=120;type=inf2.xlarge", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "inf2=neuron-monitor:neuron-monitor -c nm.json", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "bench=follow:/tmp/bench.log;match=throughput: ([0-9.]+);unit=samples",
+	                                  err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "gpu3=nvidia-smi;follow=/tmp/bench.log;match=throughput: ([0-9.]+);"
+	                                  "throughput_scale=32", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "cpu=local;sensors=rapl,cpu;follow_cmd=./bench 2>&1;"
+	                                  "match=it/s=([0-9.]+)", err, sizeof err), 0);
+	assert_int_equal(dashcfg_add_spec(&d, "both=follow:/l;sensors=rapl;match_kind=lines", err, sizeof err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(dashcfg_validate(&d, err, sizeof err), 0);
+	assert_int_equal(d.nfleets, 9);
+	for (size_t i = 0; i < d.nfleets; i++)
+		assert_int_equal(d.fleet[i].source, FLEET_SRC_LOCAL);
+
+	assert_null(d.fleet[0].sensors);
+	assert_string_equal(d.fleet[0].origin, "--fleet #1");
+	assert_string_equal(d.fleet[1].sensors, "nvidia-smi");
+	assert_null(d.fleet[1].nvsmi_cmd);
+	assert_string_equal(d.fleet[2].name, "gpu2");
+	assert_string_equal(d.fleet[2].sensors, "nvidia-smi");
+	assert_string_equal(d.fleet[2].nvsmi_cmd, "ssh h nvidia-smi");
+	assert_string_equal(d.fleet[2].instance_type, "g5.xlarge");
+	assert_true(d.fleet[2].baseline);
+	assert_string_equal(d.fleet[3].sensors, "neuron");
+	assert_null(d.fleet[3].neuron_cmd);
+	assert_float_equal(d.fleet[3].neuron_max_w, 120, 0);
+	assert_string_equal(d.fleet[4].neuron_cmd, "neuron-monitor -c nm.json");
+	/* follow: no power sensor, throughput only */
+	assert_string_equal(d.fleet[5].sensors, "");
+	assert_string_equal(d.fleet[5].follow_file, "/tmp/bench.log");
+	assert_string_equal(d.fleet[5].follow_match, "throughput: ([0-9.]+)");
+	assert_string_equal(d.fleet[5].unit, "samples");
+	assert_string_equal(d.fleet[6].sensors, "nvidia-smi");
+	assert_string_equal(d.fleet[6].follow_file, "/tmp/bench.log");
+	assert_float_equal(d.fleet[6].cw[0].scale, 32, 0);
+	assert_string_equal(d.fleet[7].sensors, "rapl,cpu");
+	assert_string_equal(d.fleet[7].follow_cmd, "./bench 2>&1");
+	assert_string_equal(d.fleet[7].follow_match, "it/s=([0-9.]+)");   /* cut at the first '=' only */
+	assert_string_equal(d.fleet[8].sensors, "rapl");
+	assert_int_equal(d.fleet[8].follow_kind, 2);
+	dashcfg_free(&d);
+}
+
+/* Regexes hold (), [], {} and quotes: ';' inside them does not split. */
+static void local_spec_regex_splitting(void **state)
+{
+	(void)state;
+	static const struct { const char *spec, *match, *unit; } cases[] = {
+		{ "a=follow:/l;match=([0-9.]+) samples/s;unit=samples", "([0-9.]+) samples/s", "samples" },
+		{ "a=follow:/l;match=step ([0-9]{1,9});unit=steps", "step ([0-9]{1,9})", "steps" },
+		{ "a=follow:/l;match=x=([0-9.;]+);unit=u", "x=([0-9.;]+)", "u" },                /* ';' in [] */
+		{ "a=follow:/l;match=rate[(]([0-9]+);unit=u", "rate[(]([0-9]+)", "u" },          /* '(' in [] */
+		{ "a=follow:/l;match=[^]]*: ([0-9]+);unit=u", "[^]]*: ([0-9]+)", "u" },          /* ']' first in [] */
+		{ "a=follow:/l;match=[[:digit:]]+ x ([[:digit:].]+);unit=u", "[[:digit:]]+ x ([[:digit:].]+)", "u" },
+		{ "a=follow:/l;match=it[']s ([0-9]+);unit=u", "it[']s ([0-9]+)", "u" },           /* a lone quote */
+		{ "a=follow:/l;match=\\[([0-9]+)/s\\];unit=u", "\\[([0-9]+)/s\\]", "u" },          /* escaped */
+		{ "a=follow:/l;match=\"tps\": ([0-9.]+);unit=u", "\"tps\": ([0-9.]+)", "u" },
+		{ "a=follow:/l;match=(a;b) ([0-9]+)", "(a;b) ([0-9]+)", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char err[512] = "";
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		if (dashcfg_add_spec(&d, cases[i].spec, err, sizeof err) != 0)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(d.nfleets, 1);
+		if (strcmp(d.fleet[0].follow_match, cases[i].match) != 0)
+			fail_msg("case %zu: match '%s', want '%s'", i, d.fleet[0].follow_match, cases[i].match);
+		if (cases[i].unit)
+			assert_string_equal(d.fleet[0].unit, cases[i].unit);
+		else
+			assert_null(d.fleet[0].unit);
+		dashcfg_free(&d);
+	}
+	/* what still does not balance */
+	static const char *const bad[] = {
+		"a=follow:/l;match=([0-9]+;unit=u", "a=follow:/l;match=[0-9;unit=u", "a=follow:/l;match=x]",
+		"a=follow:/l;match=it's ([0-9]+)",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char err[512] = "", want[512];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		assert_int_equal(dashcfg_add_spec(&d, bad[i], err, sizeof err), -1);
+		snprintf(want, sizeof want, "--fleet #1: '%s' has brackets or quotes that do not balance", bad[i]);
+		assert_string_equal(err, want);
+		dashcfg_free(&d);
+	}
+	/* PromQL ranges are bracket expressions too */
+	char err[512] = "";
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_int_equal(dashcfg_add_spec(&d, "p=promql:http://p:9090;throughput=sum(rate(x{a=\";\"}[1m:10s]));"
+	                                  "unit=u", err, sizeof err), 0);
+	assert_string_equal(d.fleet[0].q_thr, "sum(rate(x{a=\";\"}[1m:10s]))");
+	assert_string_equal(d.fleet[0].unit, "u");
+	dashcfg_free(&d);
+}
+
+/* regerror's text for re, as the message quotes it. */
+static void regex_error_text(const char *re, char *buf, size_t n)
+{
+	regex_t rx;
+	int e = regcomp(&rx, re, REG_EXTENDED);
+	assert_int_not_equal(e, 0);
+	regerror(e, &rx, buf, n);
+}
+
+static void local_errors(void **state)
+{
+	(void)state;
+	char rerr[200], bad_regex[400], bad_regex_spec[400];
+	regex_error_text("([0-9]+", rerr, sizeof rerr);
+	snprintf(bad_regex, sizeof bad_regex, "t.ini:3: [fleet a] match: '([0-9]+' is not a regular expression: %s", rerr);
+	regex_error_text("x{2,1}", rerr, sizeof rerr);
+	snprintf(bad_regex_spec, sizeof bad_regex_spec,
+	         "--fleet #1: [fleet a] match: 'x{2,1}' is not a regular expression: %s", rerr);
+	const struct { const char *text, *want; } cases[] = {
+		{ "[fleet a]\nsensors = rapl, gpu\n",
+		  "t.ini:2: [fleet a] sensors: 'gpu' is not rapl, hwmon, cpu, nvidia-smi or neuron (did you mean nvidia-smi?)" },
+		{ "[fleet a]\nsensors = rapl, amd\n",
+		  "t.ini:2: [fleet a] sensors: 'amd' is not rapl, hwmon, cpu, nvidia-smi or neuron" },
+		{ "[fleet a]\nsensors = rapl, nvidia_smi\n",
+		  "t.ini:2: [fleet a] sensors: 'nvidia_smi' is not rapl, hwmon, cpu, nvidia-smi or neuron "
+		  "(did you mean nvidia-smi?)" },
+		{ "[fleet a]\nsensors = rapl,,cpu\n",
+		  "t.ini:2: [fleet a] sensors: '' is an empty entry: separate sensors with single commas" },
+		{ "[fleet a]\nsensors = rapl, cpu, rapl\n", "t.ini:2: [fleet a] sensors: 'rapl, cpu, rapl' names rapl twice" },
+		{ "[fleet a]\nsensors = neuron, neuron-monitor\n",
+		  "t.ini:2: [fleet a] sensors: 'neuron, neuron-monitor' names neuron twice" },
+		{ "[fleet a]\nsensors =\n", "t.ini:2: [fleet a] sensors: is empty: name the sensors (rapl, hwmon, cpu, "
+		  "nvidia-smi, neuron), or none for a throughput-only fleet" },
+		{ "[fleet a]\nsensors = rapl, none\n",
+		  "t.ini:2: [fleet a] sensors: 'none' goes alone (no power sensor: throughput only)" },
+		{ "[fleet a]\nsource = local\nmatch = ([0-9]+\n", bad_regex },
+		{ "[fleet a]\nsource = local\nfollow = /l\n",
+		  "t.ini:1: [fleet a] match: follow needs match = REGEX (its first capture group is the value), or "
+		  "match_kind = lines to count the lines" },
+		{ "[fleet a]\nfollow_cmd = ./bench\nmatch_kind = count\n",
+		  "t.ini:1: [fleet a] match: follow_cmd needs match = REGEX (its first capture group is the value), or "
+		  "match_kind = lines to count the lines" },
+		{ "[fleet a]\nfollow = /l\nmatch = x ([0-9]+)\nfollow_cmd = ./b\n",
+		  "t.ini:4: [fleet a] follow_cmd: follow is set too: a fleet follows one file, command or counter" },
+		{ "[fleet a]\nfollow_counter = /c\nfollow = /l\n",
+		  "t.ini:3: [fleet a] follow: follow_counter is set too: a fleet follows one file, command or counter" },
+		{ "[fleet a]\nfollow = /l\nmatch = rate [0-9.]+\nmatch_kind = count\n",
+		  "t.ini:3: [fleet a] match: 'rate [0-9.]+' has no capture group: with match_kind = count its first (...) "
+		  "is the value (or say match_kind = lines to count the lines)" },
+		{ "[fleet a]\nfollow = /l\nmatch = rate [0-9.]+\n",
+		  "t.ini:3: [fleet a] match: 'rate [0-9.]+' has no capture group: with match_kind = rate its first (...) "
+		  "is the value (or say match_kind = lines to count the lines)" },
+		{ "[fleet a]\nfollow_counter = /c\nmatch = ([0-9]+)\n",
+		  "t.ini:3: [fleet a] match: is for follow and follow_cmd: the follow_counter file holds the count itself" },
+		{ "[fleet a]\nfollow_counter = /c\nmatch_kind = count\n",
+		  "t.ini:3: [fleet a] match_kind: is for follow and follow_cmd: a follow_counter file holds a running count" },
+		{ "[fleet a]\nsource = local\nmatch = ([0-9]+)\n",
+		  "t.ini:3: [fleet a] match: needs follow or follow_cmd (the lines to match)" },
+		{ "[fleet a]\nsource = local\nthroughput_scale = 2\n",
+		  "t.ini:3: [fleet a] throughput_scale: scales the followed throughput: needs follow, follow_cmd or "
+		  "follow_counter" },
+		{ "[fleet a]\nsource = local\nmatch_kind = often\n",
+		  "t.ini:3: [fleet a] match_kind: 'often' is not rate, count or lines" },
+		{ "[fleet a]\nsource = local\nneuron_max_w = -1\n",
+		  "t.ini:3: [fleet a] neuron_max_w: '-1' is not a power in W (a number > 0, at most 10000)" },
+		{ "[fleet a]\nsource = local\nneuron_max_w = 10001\n",
+		  "t.ini:3: [fleet a] neuron_max_w: '10001' is not a power in W (a number > 0, at most 10000)" },
+		{ "[fleet a]\nsource = local\nnvidia_smi =\n", "t.ini:3: [fleet a] nvidia_smi: is empty: a command line is needed" },
+		{ "[fleet a]\nsource = local\nneuron_monitor = a\x1b[2Jb\n",
+		  "t.ini:3: [fleet a] neuron_monitor: 'a?[2Jb' has a control character or invalid UTF-8" },
+		{ "[fleet a]\nsource = local\nfollow =\n", "t.ini:3: [fleet a] follow: is empty: a file name is needed" },
+		{ "[fleet a]\nsensors = rapl\nnvidia_smi = nvidia-smi\n",
+		  "t.ini:3: [fleet a] nvidia_smi: sensors = rapl leaves nvidia-smi out" },
+		{ "[fleet a]\nsensors = cpu,hwmon\nneuron_max_w = 90\n",
+		  "t.ini:3: [fleet a] neuron_max_w: sensors = cpu,hwmon leaves neuron out" },
+		{ "[fleet a]\nsensors = none\n",
+		  "t.ini:1: [fleet a] sensors: none: a fleet without power sensors needs follow, follow_cmd or "
+		  "follow_counter (its throughput)" },
+		/* mixing with the other sources */
+		{ "[fleet a]\nsource = local\ntargets = http://a:1/m\n",
+		  "t.ini:3: [fleet a] targets: only for source = scrape, but this fleet reads this machine "
+		  "(source = local at line 2)" },
+		{ "[fleet a]\nsensors = rapl\npower = x_watts\n",
+		  "t.ini:3: [fleet a] power: only for source = scrape or cloudwatch, but this fleet reads this machine "
+		  "(sensors at line 2)" },
+		{ "[fleet a]\ntargets = http://a:1/m\nthroughput = x_total\nfollow = /l\n",
+		  "t.ini:4: [fleet a] follow: only for source = local, but this fleet scrapes (targets at line 2)" },
+		{ "[fleet a]\nsource = cloudwatch\nsensors = rapl\n",
+		  "t.ini:3: [fleet a] sensors: only for source = local, but this fleet reads CloudWatch "
+		  "(source = cloudwatch at line 2)" },
+		{ "[fleet a]\nserver = http://p:9090\nmatch = (x)\n",
+		  "t.ini:3: [fleet a] match: only for source = local, but this fleet queries promql (server at line 2)" },
+		{ "[fleet a]\nsource = local\ntimeout = 5s\n",
+		  "t.ini:3: [fleet a] timeout: only for source = scrape, promql or cloudwatch, but this fleet reads this "
+		  "machine (source = local at line 2)" },
+		{ "[fleet a]\nsource = local\nbearer_token_file = /t\n",
+		  "t.ini:3: [fleet a] bearer_token_file: only for source = scrape or promql, but this fleet reads this "
+		  "machine (source = local at line 2)" },
+		{ "[fleet a]\nsource = local\npreset = dcgm\n",
+		  "t.ini:3: [fleet a] preset: a preset is for scrape and cloudwatch fleets; it does not go with "
+		  "source = local (say sensors = ...)" },
+		{ "[fleet a]\npreset = node\nsensors = rapl\n",
+		  "t.ini:3: [fleet a] sensors: only for source = local, but this fleet scrapes (preset = node at line 2)" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char err[512];
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		load(&d, cases[i].text, err, sizeof err);
+		if (strcmp(err, cases[i].want) != 0)
+			fail_msg("case %zu:\n got '%s'\nwant '%s'", i, err, cases[i].want);
+		dashcfg_free(&d);
+	}
+
+	const struct { const char *spec, *want; } specs[] = {
+		{ "a=follow:/l;match=x{2,1}", bad_regex_spec },
+		{ "a=follow:/l", "--fleet #1: [fleet a] match: follow needs match = REGEX (its first capture group is the "
+		  "value), or match_kind = lines to count the lines" },
+		{ "a=follow:", "--fleet #1: [fleet a] follow: is empty: a file name is needed" },
+		{ "a=follow:/l;match=(x);follow_cmd=./b",
+		  "--fleet #1: [fleet a] follow_cmd: follow is set too: a fleet follows one file, command or counter" },
+		{ "a=follow:/l;match=x[0-9]+;match_kind=count",
+		  "--fleet #1: [fleet a] match: 'x[0-9]+' has no capture group: with match_kind = count its first (...) "
+		  "is the value (or say match_kind = lines to count the lines)" },
+		{ "a=nvidia-smi;sensors=rapl", "--fleet #1: [fleet a] sensors: given twice" },
+		{ "a=nvidia-smi:x;nvidia_smi=y", "--fleet #1: [fleet a] nvidia_smi: given twice" },
+		{ "a=nvidia-smi;targets=http://a:1/m",
+		  "--fleet #1: [fleet a] targets: only for source = scrape, but this fleet reads this machine "
+		  "(source = local)" },
+		{ "a=neuron-monitor;nvidia_smi=x", "--fleet #1: [fleet a] nvidia_smi: sensors = neuron leaves nvidia-smi out" },
+		{ "a=follow:/l;match=(x);neuron_max_w=50", "--fleet #1: [fleet a] neuron_max_w: sensors = none leaves "
+		  "neuron out" },
+		{ "a=neuron-monitor;neuron_max_w=-1",
+		  "--fleet #1: [fleet a] neuron_max_w: '-1' is not a power in W (a number > 0, at most 10000)" },
+		{ "a=local:rapl", "--fleet #1: [fleet a] 'local:rapl': local takes nothing after it "
+		  "(write a=local;sensors=...)" },
+		{ "a=local;sensors=rpl", "--fleet #1: [fleet a] sensors: 'rpl' is not rapl, hwmon, cpu, nvidia-smi or neuron "
+		  "(did you mean rapl?)" },
+		{ "a=dcgm:http://a:1/m;follow=/l",
+		  "--fleet #1: [fleet a] follow: only for source = local, but this fleet scrapes (preset = dcgm)" },
+		{ "a=cloudwatch;sensors=cpu",
+		  "--fleet #1: [fleet a] sensors: only for source = local, but this fleet reads CloudWatch "
+		  "(source = cloudwatch)" },
+	};
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		char err[512] = "";
+		struct dash_cfg d;
+		dashcfg_init(&d);
+		if (dashcfg_add_spec(&d, specs[i].spec, err, sizeof err) == 0)
+			dashcfg_validate(&d, err, sizeof err);
+		if (strcmp(err, specs[i].want) != 0)
+			fail_msg("spec %zu:\n got '%s'\nwant '%s'", i, err, specs[i].want);
+		dashcfg_free(&d);
+	}
+}
+
+static void local_describe(void **state)
+{
+	(void)state;
+	char err[512];
+	struct dash_cfg d;
+	dashcfg_init(&d);
+	assert_string_equal(load(&d, local_text, err, sizeof err), "");
+	assert_int_equal(dashcfg_add_spec(&d, "b2=follow:/tmp/b.log;match=([0-9]+) ok;match_kind=count", err,
+	                                  sizeof err), 0);
+	static char buf[16384];
+	size_t len = dashcfg_describe(&d, buf, sizeof buf);
+	assert_int_equal(len, strlen(buf));
+	static const char *const want[] = {
+		"[fleet box]  from t.ini:1\n  type         g5.xlarge\n  instances    4\n  unit         samples\n"
+		"  baseline     yes\n  source       local\n  sensors      rapl,nvidia-smi,cpu\n"
+		"  nvidia-smi   ssh gpu-host nvidia-smi\n"
+		"  follow       /tmp/bench.log  (followed like tail -F)\n"
+		"  match        throughput: ([0-9.]+) samples/s  (rate: the capture is units/s)\n"
+		"  throughput   scale 0.5 to units/s\n"
+		"  interval     2 s\n  price        $1.006/h per instance (usd_per_hour)\n",
+		"[fleet inf]  from t.ini:15\n  type         unknown\n  instances    1 (this machine)\n",
+		"  sensors      neuron,hwmon\n  neuron       /opt/aws/neuron/bin/neuron-monitor -c /etc/nm.json\n"
+		"  neuron_max_w 100 W per Neuron device at 100 % utilization\n"
+		"  follow_cmd   tail -F /var/log/app.log  (its output)\n"
+		"  match        done  (lines: each matching line is one unit)\n"
+		"  interval     the dashboard's\n  price        from the tables\n",
+		"[fleet all]  from t.ini:23\n",
+		"  source       local\n  sensors      every one detected (rapl, hwmon, cpu, nvidia-smi, neuron)\n"
+		"  throughput   the sensors' own, if any (no follow)\n  interval     the dashboard's\n",
+		"[fleet bench]  from t.ini:26\n",
+		"  sensors      none (throughput only)\n  counter      /run/bench/count  (a running count, made a rate)\n"
+		"  interval",
+		"[fleet b2]  from --fleet #1\n",
+		"  sensors      none (throughput only)\n  follow       /tmp/b.log  (followed like tail -F)\n"
+		"  match        ([0-9]+) ok  (count: the capture is a running total, made a rate)\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(buf, want[i]))
+			fail_msg("missing '%s' in:\n%s", want[i], buf);
+	/* no request timeout, no scrape mappings on a local fleet */
+	const char *box = strstr(buf, "[fleet box]");
+	const char *inf = strstr(buf, "[fleet inf]");
+	assert_non_null(box);
+	assert_non_null(inf);
+	for (const char *p = strstr(buf, "  timeout"); p; p = strstr(p + 1, "  timeout"))
+		fail_msg("a local fleet has a timeout line:\n%s", buf);
+	assert_null(strstr(buf, "not scraped"));
+	dashcfg_free(&d);
+}
+
 static void files(void **state)
 {
 	(void)state;
@@ -1305,7 +1721,7 @@ static void examples(void **state)
 	(void)state;
 	static const char *const expected[] = {
 		"dcgm.ini", "node.ini", "neuron.ini", "scaphandre.ini", "kepler.ini", "promql.ini", "mixed.ini",
-		"cloudwatch.ini",
+		"cloudwatch.ini", "local.ini",
 	};
 	const char *dirname = TOP_SRCDIR "/examples";
 	DIR *dir = opendir(dirname);
@@ -1348,6 +1764,15 @@ static void examples(void **state)
 			assert_non_null(d.fleet[1].cw_namespace);
 			assert_string_equal(d.fleet[2].preset, "ec2");
 		}
+		if (!strcmp(e->d_name, "local.ini")) {
+			assert_int_equal(d.nfleets, 1);
+			assert_int_equal(d.fleet[0].source, FLEET_SRC_LOCAL);
+			assert_string_equal(d.fleet[0].sensors, "rapl,nvidia-smi");
+			assert_string_equal(d.fleet[0].follow_file, "/tmp/bench.log");
+			assert_string_equal(d.fleet[0].follow_match, "throughput: ([0-9.]+) samples/s");
+			assert_int_equal(d.fleet[0].follow_kind, 0);
+			assert_int_equal(d.fleet[0].instances, 8);
+		}
 		dashcfg_free(&d);
 		seen++;
 	}
@@ -1379,6 +1804,11 @@ int main(void)
 		cmocka_unit_test(cloudwatch_stats),
 		cmocka_unit_test(cloudwatch_errors),
 		cmocka_unit_test(cloudwatch_describe),
+		cmocka_unit_test(local_config),
+		cmocka_unit_test(local_specs),
+		cmocka_unit_test(local_spec_regex_splitting),
+		cmocka_unit_test(local_errors),
+		cmocka_unit_test(local_describe),
 		cmocka_unit_test(files),
 		cmocka_unit_test(default_path),
 		cmocka_unit_test(examples),
