@@ -17,7 +17,8 @@ enum {
 	OPT_NO_COLOR, OPT_ASCII, OPT_SEED, OPT_WINDOW,
 	OPT_SLA, OPT_WORK, OPT_HEADROOM, OPT_PUE, OPT_REGION, OPT_GRID, OPT_USD_KWH,
 	OPT_INSTANCES, OPT_BASELINE, OPT_CHECK, OPT_CONFIG, OPT_FLEET, OPT_CHECK_CONFIG,
-	OPT_PROFILE, OPT_UPDATE_PRICES,
+	OPT_PROFILE, OPT_UPDATE_PRICES, OPT_TYPE, OPT_COMPARE, OPT_FOLLOW, OPT_FOLLOW_CMD,
+	OPT_FOLLOW_COUNTER, OPT_MATCH, OPT_MATCH_KIND, OPT_UNIT,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,14 @@ static const struct option long_opts[] = {
 	{ "check-config", no_argument,   NULL, OPT_CHECK_CONFIG },
 	{ "profile",  required_argument, NULL, OPT_PROFILE },
 	{ "update-prices", no_argument,  NULL, OPT_UPDATE_PRICES },
+	{ "type",     required_argument, NULL, OPT_TYPE },
+	{ "compare",  required_argument, NULL, OPT_COMPARE },
+	{ "follow",   required_argument, NULL, OPT_FOLLOW },
+	{ "follow-cmd", required_argument, NULL, OPT_FOLLOW_CMD },
+	{ "follow-counter", required_argument, NULL, OPT_FOLLOW_COUNTER },
+	{ "match",    required_argument, NULL, OPT_MATCH },
+	{ "match-kind", required_argument, NULL, OPT_MATCH_KIND },
+	{ "unit",     required_argument, NULL, OPT_UNIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,7 +77,9 @@ void cli_usage(FILE *out)
 "Usage: perwatt [OPTION]...\n"
 "Live throughput, power and cost of fleets side by side, and what migrating saves.\n"
 "\n"
-"With no options and no config file perwatt starts the built-in inference demo.\n"
+"With no options and no config file perwatt watches this machine: its power sensors\n"
+"(RAPL, hwmon, nvidia-smi, neuron-monitor; else an estimate from CPU utilization)\n"
+"and, with --follow, the benchmark's throughput.  --demo shows the built-in demo.\n"
 "\n"
 "Sources:\n"
 "  --fleet SPEC         a fleet to watch (repeatable):\n"
@@ -82,11 +93,26 @@ void cli_usage(FILE *out)
 "                         NAME=cloudwatch[:PRESET][;select=DIM=VALUE][;throughput=\n"
 "                           NAMESPACE/METRIC][;type=TYPE]   presets: cwagent-gpu, ec2,\n"
 "                           neuron\n"
+"                         NAME=local | NAME=nvidia-smi[:CMD] | NAME=neuron-monitor[:CMD]\n"
+"                           | NAME=follow:FILE;match=REGEX  [;follow=FILE;match=REGEX]\n"
 "  --check-config       check the configuration, print the resolved fleets, exit\n"
 "  --profile NAME       AWS profile for CloudWatch and prices (default: AWS_PROFILE,\n"
 "                       else the AWS credential chain)\n"
 "  --update-prices      fetch on-demand prices of the instance types in use from the\n"
 "                       AWS Price List API (region: --region), cache them, exit\n"
+"\n"
+"This machine (local mode):\n"
+"  --follow FILE        the benchmark's log, followed like tail -F\n"
+"  --follow-cmd CMD     ...or a command's output, line by line\n"
+"  --follow-counter F   ...or a file holding a running count\n"
+"  --match REGEX        the line holding the value; its first (group) is it\n"
+"  --match-kind KIND    rate (the value is units/s; default), count (a running\n"
+"                       total) or lines (each matching line is one unit)\n"
+"  --unit UNIT          what the benchmark counts: tokens, inferences...\n"
+"  --type TYPE          this machine's instance type (default: from EC2 metadata)\n"
+"  --compare TYPE[=X]   add a projected fleet of TYPE: X times this machine's\n"
+"                       throughput per instance (default: a published ratio)\n"
+"\n"
 "  --demo[=NAME]        the built-in demo scenario: inference (default) or training;\n"
 "                       the name may also follow as the next word\n"
 "  --seed N             seed of the demo's simulation (repeatable runs)\n"
@@ -163,6 +189,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	c->format = REPORT_JSON;
 	c->duration = 60;
 	c->interval = 1;
+	c->match_kind = -1;
 	c->window = 10;
 	c->theme = "dark";
 	c->seed = 1;
@@ -310,6 +337,51 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		case OPT_UPDATE_PRICES:
 			c->update_prices = true;
 			break;
+		case OPT_TYPE:
+			if (!*arg || strlen(arg) > 39 || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(arg))
+				return bad("--type: '%.40s' is not an instance type such as inf2.xlarge%s", arg, "");
+			c->type = arg;
+			break;
+		case OPT_COMPARE: {
+			const char **grown = realloc(c->compare, (c->ncompare + 1) * sizeof *grown);
+			if (!grown)
+				return bad("out of memory%s%s", "", "");
+			c->compare = grown;
+			c->compare[c->ncompare++] = arg;
+			break;
+		}
+		case OPT_FOLLOW:
+		case OPT_FOLLOW_CMD:
+		case OPT_FOLLOW_COUNTER:
+			if (!*arg)
+				return bad("%s: empty%s", argv[optind - 1], "");
+			if (c->follow || c->follow_cmd || c->follow_counter)
+				return bad("--follow, --follow-cmd and --follow-counter: give one%s%s", "", "");
+			if (opt == OPT_FOLLOW)
+				c->follow = arg;
+			else if (opt == OPT_FOLLOW_CMD)
+				c->follow_cmd = arg;
+			else
+				c->follow_counter = arg;
+			break;
+		case OPT_MATCH:
+			c->match = arg;
+			break;
+		case OPT_MATCH_KIND:
+			if (!strcmp(arg, "rate"))
+				c->match_kind = 0;
+			else if (!strcmp(arg, "count"))
+				c->match_kind = 1;
+			else if (!strcmp(arg, "lines"))
+				c->match_kind = 2;
+			else
+				return bad("--match-kind: '%.20s' is not rate, count or lines%s", arg, "");
+			break;
+		case OPT_UNIT:
+			if (!*arg || strlen(arg) > 40)
+				return bad("--unit: give a unit such as tokens or inferences%s%s", "", "");
+			c->unit = arg;
+			break;
 		case ':':
 			return bad("%s needs a value%s", argv[optind - 1], "");
 		default:
@@ -318,6 +390,13 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'%s", argv[optind], "");
+	if ((c->follow || c->follow_cmd) && !c->match && c->match_kind != 2)
+		return bad("--follow and --follow-cmd need --match 'REGEX' (its first group is the value)%s%s", "", "");
+	if (c->match && !(c->follow || c->follow_cmd))
+		return bad("--match goes with --follow FILE or --follow-cmd CMD%s%s", "", "");
+	if ((c->follow || c->follow_cmd || c->follow_counter || c->ncompare || c->type) && (c->config || c->nfleets || c->demo))
+		return bad("--follow, --follow-cmd, --follow-counter, --type and --compare are for this machine (local mode): "
+		           "with --fleet or --config use a local fleet's follow= and match= keys%s%s", "", "");
 	if (c->demo && (c->config || c->nfleets))
 		return bad("--demo and --fleet/--config: choose the demo or real fleets%s%s", "", "");
 	if (!isnan(c->sla_per_hour) && !isnan(c->work_units))
@@ -333,4 +412,7 @@ void cli_free(struct cli *c)
 	free(c->fleets);
 	c->fleets = NULL;
 	c->nfleets = 0;
+	free(c->compare);
+	c->compare = NULL;
+	c->ncompare = 0;
 }

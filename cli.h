@@ -44,6 +44,17 @@ struct cli {
 	bool check_config;          /* --check-config */
 	const char *aws_profile;    /* --profile NAME */
 	bool update_prices;         /* --update-prices */
+
+	/* local mode (this machine; see fetch/local.h) */
+	const char *type;           /* --type: this machine's instance type */
+	const char **compare;       /* --compare TYPE[=RATIO], repeatable */
+	size_t ncompare;
+	const char *follow;         /* --follow FILE */
+	const char *follow_cmd;     /* --follow-cmd CMD */
+	const char *follow_counter; /* --follow-counter FILE */
+	const char *match;          /* --match REGEX */
+	int match_kind;             /* --match-kind: 0 rate, 1 count, 2 lines; -1 not given */
+	const char *unit;           /* --unit: the throughput's unit */
 	bool duration_set;          /* --duration was given */
 	bool interval_set, window_set, theme_set;
 };

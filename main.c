@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "core/check.h"
@@ -24,6 +26,7 @@
 #include "fetch/demo.h"
 #include "fetch/drive.h"
 #include "fetch/http.h"
+#include "fetch/local.h"
 #include "fetch/presets.h"
 #include "fetch/promql.h"
 #include "fetch/scrape.h"
@@ -224,6 +227,15 @@ static int add_live_sources(struct model *m, struct source_set *set, const struc
 		struct fleet_cfg f = dc->fleet[i];
 		if (f.source == FLEET_SRC_CLOUDWATCH)
 			continue;
+		if (f.source == FLEET_SRC_LOCAL) {     /* this machine's sensors */
+			const char *root = getenv("PERWATT_SYSFS_ROOT");
+			if (local_fleet_add(m, set, &f, root ? root : "", NULL, err, sizeof err) < 0) {
+				fprintf(stderr, "perwatt: fleet %s: %s\n", f.name, err);
+				source_set_add(set, http_source(h));
+				return 2;
+			}
+			continue;
+		}
 		if (f.interval <= 0)
 			f.interval = default_interval;
 		struct source *s = f.source == FLEET_SRC_PROMQL ? promql_source_new(m, h, &f, err, sizeof err)
@@ -241,6 +253,107 @@ static int add_live_sources(struct model *m, struct source_set *set, const struc
 		return 1;
 	}
 	return 0;
+}
+
+/* Local mode: this machine as a fleet (its sensors and the followed
+ * benchmark), and a projected fleet per --compare.  0, or 1/2 after a
+ * message.  *nothing is set when no sensor and no benchmark was found. */
+static int add_local_sources(struct model *m, struct source_set *set, const struct cli *c,
+                             const struct tables *t, bool *nothing)
+{
+	char err[512], host[FLEETCFG_NAME_MAX + 1], type[64] = "";
+	const char *root = getenv("PERWATT_SYSFS_ROOT");
+	if (!root)
+		root = "";
+	local_hostname(host, sizeof host);
+	if (c->type) {
+		snprintf(type, sizeof type, "%s", c->type);
+	} else if (local_on_ec2(root) && !(getenv("AWS_EC2_METADATA_DISABLED") &&
+	                                   !strcasecmp(getenv("AWS_EC2_METADATA_DISABLED"), "true"))) {
+		local_imds_type(type, sizeof type, 1.5);        /* IMDS gives up in about 1.25 s */
+	}
+	struct fleet_cfg f;
+	fleetcfg_init(&f);
+	f.source = FLEET_SRC_LOCAL;
+	f.baseline = c->ncompare > 0;
+	f.follow_kind = c->match_kind < 0 ? 0 : c->match_kind;
+	snprintf(f.origin, sizeof f.origin, "this machine");
+	int rc = 0;
+	if (!(f.name = strdup(host)) || (type[0] && !(f.instance_type = strdup(type))) ||
+	    (c->unit && !(f.unit = strdup(c->unit))) || (c->follow && !(f.follow_file = strdup(c->follow))) ||
+	    (c->follow_cmd && !(f.follow_cmd = strdup(c->follow_cmd))) ||
+	    (c->follow_counter && !(f.follow_counter = strdup(c->follow_counter))) ||
+	    (c->match && !(f.follow_match = strdup(c->match)))) {
+		fprintf(stderr, "perwatt: out of memory\n");
+		fleetcfg_free(&f);
+		return 1;
+	}
+	size_t found = 0;
+	if (local_fleet_add(m, set, &f, root, &found, err, sizeof err) < 0) {
+		fprintf(stderr, "perwatt: %s\n", err);
+		fleetcfg_free(&f);
+		return 2;
+	}
+	struct fleet *me = model_fleet(m, host);
+	*nothing = found == 0 && !c->follow && !c->follow_cmd && !c->follow_counter;
+	if (*nothing && me) {
+		static const char tail[] = ". Try --follow LOG --match REGEX, or press d for the demo";
+		size_t room = sizeof me->note - sizeof tail;
+		if (strlen(me->note) > room)
+			me->note[room] = '\0';
+		strcat(me->note, tail);
+	}
+	for (size_t i = 0; i < c->ncompare && rc == 0; i++) {
+		char to[64];
+		const char *eq = strchr(c->compare[i], '=');
+		size_t tl = eq ? (size_t)(eq - c->compare[i]) : strlen(c->compare[i]);
+		snprintf(to, sizeof to, "%.*s", (int)(tl < sizeof to ? tl : sizeof to - 1), c->compare[i]);
+		double ratio = NAN;
+		const char *why = NULL;
+		char whybuf[160];
+		if (eq) {
+			char *end;
+			ratio = strtod(eq + 1, &end);
+			if (end == eq + 1 || *end || !(ratio > 0) || ratio > 1e4) {
+				fprintf(stderr, "perwatt: --compare %s: '%s' is not a throughput ratio such as 4.2\n",
+				        c->compare[i], eq + 1);
+				rc = 2;
+				break;
+			}
+			snprintf(whybuf, sizeof whybuf, "%.3gx this machine's throughput per instance (--compare)", ratio);
+		} else if (!type[0]) {
+			fprintf(stderr, "perwatt: --compare %s: this machine's instance type is unknown; give --type "
+			        "TYPE, or the ratio: --compare %s=RATIO (its throughput per instance / this one's)\n",
+			        to, to);
+			rc = 2;
+			break;
+		} else if (isnan(ratio = tables_ratio(t, type, to, &why))) {
+			fprintf(stderr, "perwatt: --compare %s: no published throughput ratio between %s and %s; give "
+			        "--compare %s=RATIO (its throughput per instance / this one's)\n", to, type, to, to);
+			rc = 2;
+			break;
+		} else {
+			snprintf(whybuf, sizeof whybuf, "%.3gx this machine's throughput per instance (%s)", ratio, why);
+		}
+		if (!tables_power(t, to))
+			fprintf(stderr, "perwatt: --compare %s: no power model for it in data/power.csv: its power "
+			        "stays unknown\n", to);
+		struct fleet *tf = model_fleet(m, to);
+		if (tf) {
+			fprintf(stderr, "perwatt: --compare %s: a fleet of that name exists already\n", to);
+			rc = 2;
+			break;
+		}
+		tf = model_add_fleet(m, to);
+		struct source *ps = tf && me ? projected_source_new(m, me, tf, ratio, whybuf) : NULL;
+		if (!tf || fleet_set_str(&tf->instance_type, to) < 0 ||
+		    (c->unit && fleet_set_str(&tf->unit, c->unit) < 0) || !ps || source_set_add(set, ps) < 0) {
+			fprintf(stderr, "perwatt: out of memory\n");
+			rc = 1;
+		}
+	}
+	fleetcfg_free(&f);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -304,6 +417,7 @@ int main(int argc, char **argv)
 
 	/* Settings: the command line over the config file's [dashboard]. */
 	bool live = dc.nfleets > 0;
+	bool local = !live && !c.demo, nothing_here = false;
 	if (!c.interval_set && !isnan(dc.interval))
 		c.interval = dc.interval;
 	if (!c.window_set && !isnan(dc.window))
@@ -318,7 +432,7 @@ int main(int argc, char **argv)
 	}
 	/* prices fetched by --update-prices win over the shipped table */
 	update_prices_load_cache(&tables);
-	if (!live && !(sc = scenario_load_builtin(c.demo ? c.demo : "inference", err, sizeof err))) {
+	if (!live && !local && !(sc = scenario_load_builtin(c.demo ? c.demo : "inference", err, sizeof err))) {
 		fprintf(stderr, "perwatt: %s\n", err);
 		rc = 2;
 		goto out;
@@ -330,6 +444,9 @@ int main(int argc, char **argv)
 	}
 	if (live) {
 		if ((rc = add_live_sources(m, &set, &dc, &c)) != 0)
+			goto out;
+	} else if (local) {
+		if ((rc = add_local_sources(m, &set, &c, &tables, &nothing_here)) != 0)
 			goto out;
 	} else {
 		double t0 = c.once ? 0 : clock_now();
@@ -364,7 +481,7 @@ int main(int argc, char **argv)
 
 	if (c.once) {
 		double end, window;
-		if (live) {
+		if (live || local) {
 			/* counters need two polls before they give a rate */
 			window = c.duration_set ? c.duration : 2 * c.interval + 1;
 			/* CloudWatch: credentials, ListMetrics, then the backfill */
@@ -380,6 +497,10 @@ int main(int argc, char **argv)
 		if (live && all_failed(m)) {
 			fprintf(stderr, "perwatt: every source of every fleet failed\n");
 			rc = 3;
+		} else if (local && nothing_here) {
+			fprintf(stderr, "perwatt: nothing to measure found on this machine (see the fleet's note); "
+			        "try --follow LOG --match REGEX, or --demo\n");
+			rc = 3;
 		}
 	} else {
 		struct ui_options uo = {
@@ -388,10 +509,11 @@ int main(int argc, char **argv)
 			.theme = c.theme,
 			.ascii = c.ascii,
 			.no_color = c.no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR")),
-			.hint = !live && !c.demo
-				? "Built-in demo. Watch real fleets: perwatt --fleet 'gpu=dcgm:http://HOST:9400/metrics' (see --help)"
+			.hint = nothing_here
+				? "Nothing to measure found here: try --follow LOG --match REGEX (see --help); d: the built-in demo"
 				: NULL,
 			.savings = &scfg,
+			.demo_key = nothing_here,
 		};
 		source_set_start(&set, clock_now());
 		rc = ui_run(m, &set, &uo);
@@ -405,5 +527,13 @@ out:
 	free(checks);
 	cli_free(&c);
 	http_global_cleanup();
+	if (rc == UI_DEMO_REQUESTED) {
+		/* d in local mode with nothing to measure: the demo, as if started
+		 * with --demo (the terminal was restored by ui_run) */
+		execl("/proc/self/exe", argv[0], "--demo", (char *)NULL);
+		execlp(argv[0], argv[0], "--demo", (char *)NULL);
+		perror("perwatt: cannot start the demo");
+		return 1;
+	}
 	return rc;
 }

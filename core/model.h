@@ -62,6 +62,9 @@ struct fleet {
 	                         * "AWS Price List 2026-11-27 us-east-1" (core/pricecache.h)... */
 	bool price_from_table;  /* filled in by model_apply_tables(), may be replaced */
 	bool baseline;
+	bool projected;         /* not measured: projected from another fleet (--compare) */
+	char note[512];         /* one line about where the figures come from (local
+	                         * mode: the sensors found and not found), or "" */
 
 	/* power model (idle and full-load W per instance) used to estimate power
 	 * from utilization when no instance reports power; NAN when none */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ void tables_free(struct tables *t)
 	free(t->price);
 	free(t->grid);
 	free(t->power);
+	free(t->ratio);
 	tables_init(t);
 }
 
@@ -231,6 +233,47 @@ int tables_parse_power(struct tables *t, const char *text, const char *origin, c
 	return csv_each(t, text, origin, "instance_type,idle_w,max_w,source", 4, power_row, err, errlen);
 }
 
+static int ratio_row(struct tables *t, char **c, char *why, size_t whylen)
+{
+	struct ratio_row r;
+	memset(&r, 0, sizeof r);
+	if (copy_cell(r.from_type, sizeof r.from_type, c[0], "from_type", why, whylen) ||
+	    copy_cell(r.to_type, sizeof r.to_type, c[1], "to_type", why, whylen) ||
+	    number_cell(c[2], 1e-6, 1e6, &r.ratio, "ratio", why, whylen) ||
+	    copy_cell(r.source, sizeof r.source, c[3], "source", why, whylen))
+		return -1;
+	snprintf(r.key, sizeof r.key, "%s>%s", r.from_type, r.to_type);
+	void *arr = t->ratio;
+	if (!upsert(&arr, &t->nratio, sizeof r, &r, offsetof(struct ratio_row, key))) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	t->ratio = arr;
+	return 0;
+}
+
+int tables_parse_ratios(struct tables *t, const char *text, const char *origin, char *err, size_t errlen)
+{
+	return csv_each(t, text, origin, "from_type,to_type,ratio,source", 4, ratio_row, err, errlen);
+}
+
+double tables_ratio(const struct tables *t, const char *from, const char *to, const char **source)
+{
+	if (!t || !from || !to)
+		return NAN;
+	for (size_t i = 0; i < t->nratio; i++) {
+		const struct ratio_row *r = &t->ratio[i];
+		bool fwd = !strcmp(r->from_type, from) && !strcmp(r->to_type, to);
+		bool back = !strcmp(r->from_type, to) && !strcmp(r->to_type, from);
+		if (fwd || back) {
+			if (source)
+				*source = r->source;
+			return fwd ? r->ratio : 1.0 / r->ratio;
+		}
+	}
+	return NAN;
+}
+
 int tables_load_builtin(struct tables *t, char *err, size_t errlen)
 {
 	static const struct {
@@ -240,6 +283,7 @@ int tables_load_builtin(struct tables *t, char *err, size_t errlen)
 		{ "prices.csv", tables_parse_prices },
 		{ "grid.csv", tables_parse_grid },
 		{ "power.csv", tables_parse_power },
+		{ "ratios.csv", tables_parse_ratios },
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		const char *text = embedded_find(files[i].name);

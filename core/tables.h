@@ -34,6 +34,13 @@ struct power_row {
 	char source[64];
 };
 
+struct ratio_row {
+	char key[84];           /* "from>to", the look-up key */
+	char from_type[40], to_type[40];
+	double ratio;           /* throughput per instance of to_type / from_type */
+	char source[64];
+};
+
 struct tables {
 	struct price_row *price;
 	size_t nprice;
@@ -41,6 +48,8 @@ struct tables {
 	size_t ngrid;
 	struct power_row *power;
 	size_t npower;
+	struct ratio_row *ratio;
+	size_t nratio;
 };
 
 void tables_init(struct tables *t);
@@ -53,6 +62,12 @@ int tables_load_builtin(struct tables *t, char *err, size_t errlen);
 int tables_parse_prices(struct tables *t, const char *text, const char *origin, char *err, size_t errlen);
 int tables_parse_grid(struct tables *t, const char *text, const char *origin, char *err, size_t errlen);
 int tables_parse_power(struct tables *t, const char *text, const char *origin, char *err, size_t errlen);
+
+int tables_parse_ratios(struct tables *t, const char *text, const char *origin, char *err, size_t errlen);
+
+/* Throughput per instance of `to` relative to `from` (ratios.csv, either
+ * direction); NAN when unknown.  *source (may be NULL) gets the row's source. */
+double tables_ratio(const struct tables *t, const char *from, const char *to, const char **source);
 
 /* Look-ups; NULL when unknown. */
 const struct price_row *tables_price(const struct tables *t, const char *instance_type, const char *region);

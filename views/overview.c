@@ -219,6 +219,9 @@ static void draw_health(const struct term *t, WINDOW *w, const struct fleet *f,
 			fmt_duration(age, sizeof age, last >= 0 ? now - last : NAN, 0);
 			snprintf(msg, sizeof msg, "stale: last good data %s ago", age);
 			a = term_attr(t, THEME_WARN);
+		} else if (f->note[0]) {
+			fmt_sanitize(clean, sizeof clean, f->note, t->utf8);
+			snprintf(msg, sizeof msg, "%s", clean);
 		} else if (cut_target[0]) {
 			snprintf(msg, sizeof msg, "%s", cut_target);
 		} else {
@@ -274,7 +277,7 @@ static void draw_panel(struct overview *o, const struct view_ctx *c, WINDOW *w,
 
 	widget_clear(w, term_attr(t, THEME_NORMAL));
 	widget_box(t, w, term_attr(t, THEME_BORDER), name, term_attr(t, THEME_PANEL_TITLE),
-	           f->baseline ? "BASELINE" : NULL, term_attr(t, THEME_BASELINE));
+	           f->baseline ? "BASELINE" : f->projected ? "PROJECTED" : NULL, term_attr(t, THEME_BASELINE));
 
 	/* stale: grey, and keep the last figures rather than blanks */
 	double age = fleet_age(f, c->now);

@@ -49,6 +49,14 @@ static cJSON *fleet_json(const struct fleet *f, const struct fleet_stats *st)
 	cJSON_AddNumberToObject(o, "instances", (double)st->instances);
 	cJSON_AddNumberToObject(o, "reporting", (double)st->reporting);
 	cJSON_AddBoolToObject(o, "baseline", f->baseline);
+	cJSON_AddBoolToObject(o, "projected", f->projected);
+	if (f->note[0]) {
+		char note[sizeof f->note];
+		fmt_sanitize(note, sizeof note, f->note, true);
+		cJSON_AddStringToObject(o, "note", note);
+	} else {
+		cJSON_AddNullToObject(o, "note");
+	}
 
 	cJSON *thr = cJSON_AddObjectToObject(o, "throughput");
 	cJSON_AddStringToObject(thr, "unit", f->unit ? f->unit : "units");
@@ -411,7 +419,13 @@ static void render_text(struct sbuf *b, const struct report_ctx *ctx, const stru
 		char name[96], type[96];
 		fmt_sanitize(name, sizeof name, f->name, false);
 		fmt_sanitize(type, sizeof type, f->instance_type ? f->instance_type : "?", false);
-		sb_printf(b, "\n%s%s  %s x %zu\n", name, f->baseline ? " (baseline)" : "", type, s->instances);
+		sb_printf(b, "\n%s%s%s  %s x %zu\n", name, f->baseline ? " (baseline)" : "",
+		          f->projected ? " (projected)" : "", type, s->instances);
+		if (f->note[0]) {
+			char note[sizeof f->note];
+			fmt_sanitize(note, sizeof note, f->note, false);
+			sb_printf(b, "  note          %s\n", note);
+		}
 		snprintf(unit, sizeof unit, "%s/s", f->unit ? f->unit : "units");
 		fmt_si(v1, sizeof v1, s->thr_total, 0, unit, false);
 		fmt_si(v2, sizeof v2, s->thr_per_instance, 0, unit, false);

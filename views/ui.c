@@ -44,6 +44,7 @@ struct ui {
 	double msg_until;
 	const char *hint;
 	double hint_until;
+	bool demo_key;
 	struct savings_config *cfg;
 	struct savings sv;
 	char region[24];            /* the region the table prices were taken for */
@@ -208,6 +209,8 @@ static void ui_key(void *ctx, int key, double now)
 		break;
 	case KEYS_CLOSE:
 	case KEYS_NONE:
+		if (u->demo_key && (key == 'd' || key == 'D'))
+			loop_quit(&u->loop, UI_DEMO_REQUESTED);
 		break;
 	}
 }
@@ -324,6 +327,7 @@ int ui_run(struct model *m, struct source_set *sources, const struct ui_options 
 		}
 	double now = clock_now();
 	u.next_tick = u.last_tick = u.shown_at = now;
+	u.demo_key = opt->demo_key;
 	if (opt->hint && *opt->hint) {
 		u.hint = opt->hint;
 		u.hint_until = now + UI_HINT_SECONDS;

@@ -30,7 +30,11 @@ struct ui_options {
 	bool no_color;          /* --no-color or NO_COLOR set */
 	const char *hint;       /* one line shown at the bottom at start, or NULL */
 	struct savings_config *savings; /* projection settings (changed live), or NULL */
+	bool demo_key;          /* d ends ui_run() with UI_DEMO_REQUESTED (local mode
+	                         * with nothing to measure: the demo one key away) */
 };
+
+#define UI_DEMO_REQUESTED 250   /* ui_run()'s status after d, with demo_key */
 
 /* Returns the process exit status: 0 after q; 128+signal after SIGTERM (143),
  * SIGHUP (129) or SIGINT (130); 129 too when the terminal went away (EOF or

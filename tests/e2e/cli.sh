@@ -94,11 +94,11 @@ check "--demo=NAME works too" grep -q '"trainium"' "$E2E_TMP/d"
 
 # --once in simulated time returns at once even for long durations
 start=$(date +%s)
-"$PERWATT" --once --duration 6h >/dev/null
+"$PERWATT" --demo --once --duration 6h >/dev/null
 check "--once --duration 6h returns within 10 s" [ $(( $(date +%s) - start )) -lt 10 ]
 
 # a closed stdout is an error, not a crash
-"$PERWATT" --once 2>"$E2E_TMP/err" >&-
+"$PERWATT" --demo --once 2>"$E2E_TMP/err" >&-
 rc=$?
 closed_ok() { [ "$rc" -eq 1 ] && grep -q 'perwatt: writing the report' "$E2E_TMP/err"; }
 check "closed stdout: exit 1 with a message (got $rc)" closed_ok

@@ -73,7 +73,7 @@ expect_status 2 "a check on an unknown fleet" "$PERWATT" --demo inference --chec
 
 # bad input: a clear line, exit 2, never NaN in JSON
 bad() {
-	expect_status 2 "rejects $*" "$PERWATT" --once "$@"
+	expect_status 2 "rejects $*" "$PERWATT" --demo --once "$@"
 	if [ "$(wc -l <"$E2E_TMP/err")" -eq 1 ] && grep -q '^perwatt: ' "$E2E_TMP/err"; then
 		ok "one clear line: $(cat "$E2E_TMP/err")"
 	else

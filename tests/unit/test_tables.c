@@ -107,12 +107,37 @@ static void overrides_replace_rows(void **state)
 	tables_free(&t);
 }
 
+static void throughput_ratios(void **state)
+{
+	(void)state;
+	struct tables t;
+	char err[256];
+	tables_init(&t);
+	assert_int_equal(tables_load_builtin(&t, err, sizeof err), 0);
+	const char *src = NULL;
+	/* the published comparison, both ways */
+	assert_float_equal(tables_ratio(&t, "g4dn.2xlarge", "inf1.2xlarge", &src), 6.3, 1e-9);
+	assert_non_null(strstr(src, "aws-ml-blog-2023"));
+	assert_float_equal(tables_ratio(&t, "inf1.2xlarge", "g4dn.2xlarge", NULL), 1 / 6.3, 1e-9);
+	assert_true(isnan(tables_ratio(&t, "g5.xlarge", "inf2.xlarge", NULL)));
+	assert_true(isnan(tables_ratio(&t, NULL, "inf2.xlarge", NULL)));
+	/* an override replaces the pair; a bad ratio names its line */
+	assert_int_equal(tables_parse_ratios(&t, "from_type,to_type,ratio,source\ng5.xlarge,inf2.xlarge,3.1,mine\n",
+	                                     "r.csv", err, sizeof err), 0);
+	assert_float_equal(tables_ratio(&t, "inf2.xlarge", "g5.xlarge", NULL), 1 / 3.1, 1e-9);
+	assert_int_equal(tables_parse_ratios(&t, "from_type,to_type,ratio,source\na,b,-2,x\n", "r.csv", err,
+	                                     sizeof err), -1);
+	assert_non_null(strstr(err, "r.csv:2"));
+	tables_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(builtin_tables),
 		cmocka_unit_test(malformed_rows_name_their_line),
 		cmocka_unit_test(overrides_replace_rows),
+		cmocka_unit_test(throughput_ratios),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
