@@ -132,13 +132,6 @@ static void wipe_free(char *s)
 	}
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Control characters would reach the terminal: replace them. */
 static void sanitize(char *s)
 {
@@ -854,7 +847,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 				    "(like 2026-11-20T12:00:00Z)");
 				return -1;
 			}
-			double left = c->cur.expires - wall_now();
+			double left = c->cur.expires - clock_wall();
 			if (left <= 0) {
 				char when[64];
 				fmt_time(when, sizeof when, c->cur.expires);
@@ -1074,7 +1067,7 @@ static void fetch_failed(struct awscreds *c, double now, const char *msg)
 /* New credentials arrived: v is wiped. */
 static void install(struct awscreds *c, double now, struct awscreds_value *v)
 {
-	double wall = wall_now();
+	double wall = clock_wall();
 	if (v->expires > 0 && v->expires <= wall) {
 		char when[64], msg[AWSCREDS_SOURCE_MAX + 160];
 		fmt_time(when, sizeof when, v->expires);
@@ -1669,7 +1662,7 @@ void awscreds_unlisten(struct awscreds *c, awscreds_notify_fn fn, void *user)
 
 const struct awscreds_value *awscreds_get(const struct awscreds *c)
 {
-	if (!c->have || (c->cur.expires > 0 && wall_now() >= c->cur.expires))
+	if (!c->have || (c->cur.expires > 0 && clock_wall() >= c->cur.expires))
 		return NULL;
 	return &c->cur;
 }
@@ -1700,7 +1693,7 @@ const char *awscreds_status(const struct awscreds *c, char *buf, size_t n)
 		size_t kl = strlen(v->akid);
 		int len = snprintf(part, sizeof part, "%s, key ...%s", v->source, v->akid + (kl > 4 ? kl - 4 : kl));
 		if (v->expires > 0 && len > 0 && (size_t)len < sizeof part) {
-			fmt_span(span, sizeof span, v->expires - wall_now());
+			fmt_span(span, sizeof span, v->expires - clock_wall());
 			len += snprintf(part + len, sizeof part - (size_t)len, ", expires in %s", span);
 		}
 		if (c->error[0] && len > 0 && (size_t)len < sizeof part)

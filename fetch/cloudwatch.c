@@ -80,13 +80,6 @@ const char *cloudwatch_instance_key(char *buf, size_t n, const char *const *name
 	return buf;
 }
 
-static double wall_now(void)
-{
-	struct timespec w;
-	clock_gettime(CLOCK_REALTIME, &w);
-	return (double)w.tv_sec + (double)w.tv_nsec / 1e9;
-}
-
 static char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -975,7 +968,7 @@ static void group_failed(struct cwgroup *g, struct cwsrc *src, double now_wall, 
 	for (size_t i = 0; i < src->nfl; i++)
 		if (src->fl[i].period == g->period && src->fl[i].settle == g->settle)
 			health_set_error(src->fl[i].health, HEALTH_FAILING, "%s", line);
-	g->next_poll = wall_now() + wait;
+	g->next_poll = clock_wall() + wait;
 	if (!g->failed_round)
 		g->last_end = g->prev_end;      /* the window is asked again */
 	g->failed_round = true;
@@ -993,7 +986,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	if (r->error || r->status != 200) {
 		bool thr;
 		bool retry = answer_error(r, msg, sizeof msg, &thr);
-		group_failed(g, src, wall_now(), thr, retry, msg);
+		group_failed(g, src, clock_wall(), thr, retry, msg);
 		goto end;
 	}
 	struct cw_gmd_sink sink = { gmd_point, gmd_result, c };
@@ -1001,7 +994,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	char err[256];
 	if (cw_gmd_parse(r->body, r->body_len, &sink, &info, err, sizeof err) < 0) {
 		snprintf(msg, sizeof msg, "GetMetricData: malformed answer: %s", err);
-		group_failed(g, src, wall_now(), false, true, msg);
+		group_failed(g, src, clock_wall(), false, true, msg);
 		goto end;
 	}
 	if (info.messages[0])
@@ -1015,7 +1008,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	if (c->token && ++c->pages < GMD_MAX_PAGES) {
 		if (gmd_build_send(c) == 0)
 			return;         /* the next page; the call stays */
-		group_failed(g, src, wall_now(), false, true, "GetMetricData: could not ask for the next page");
+		group_failed(g, src, clock_wall(), false, true, "GetMetricData: could not ask for the next page");
 	} else if (c->token) {
 		for (size_t i = 0; i < c->n; i++) {
 			struct cwfleet *fl = c->ser[i]->fl;
@@ -1039,7 +1032,7 @@ end:
 /* After every call of a group's poll: health, and the window's end kept. */
 static void gmd_finish_round(struct cwgroup *g, struct cwsrc *src, double latency_ms)
 {
-	double now = clock_now(), wall = wall_now();
+	double now = clock_now(), wall = clock_wall();
 	if (g->failed_round)
 		return;
 	http_backoff_next(&g->bo, false, now, RETRY_BASE);
@@ -1357,7 +1350,7 @@ static double cw_tick(struct source *s, double now)
 	if (!src->creds)
 		return INFINITY;        /* the health lines say why, from start() */
 	double next = awscreds_tick(src->creds, now);
-	double wall = wall_now();
+	double wall = clock_wall();
 	bool creds_ok = awscreds_get(src->creds) && awscreds_region(src->creds);
 	for (size_t i = 0; i < src->nfl; i++) {
 		struct cwfleet *fl = &src->fl[i];

@@ -503,13 +503,6 @@ static double ts_sec(const struct timespec *t)
 	return (double)t->tv_sec + (double)t->tv_nsec * 1e-9;
 }
 
-static double wall_now(void)
-{
-	struct timespec w;
-	clock_gettime(CLOCK_REALTIME, &w);
-	return ts_sec(&w);
-}
-
 /* The offset from the wall clock to the monotonic one, read between two
  * monotonic readings so that it is good to a microsecond or so. */
 static double measure_offset(void)
@@ -792,7 +785,7 @@ static int send_range(struct pq *q)
 	 * answer's times are the ones we asked for, so no server clock enters
 	 * the mapping.  It ends a step before now: the live answers land in the
 	 * seconds after, and no 1 s slot mixes a backfilled value with live ones. */
-	double end = floor(wall_now() / step) * step - step;
+	double end = floor(clock_wall() / step) * step - step;
 	double start = end - floor(PROMQL_BACKFILL_RANGE / step) * step;
 	size_t n = strlen(q->enc) + 128;
 	char *body = malloc(n);
@@ -870,7 +863,7 @@ static double promql_tick(struct source *s, double now)
 		struct pq *q = &p->q[i];
 		if (!q->req && now >= q->next) {
 			if (isnan(wall))
-				wall = wall_now();
+				wall = clock_wall();
 			if (send_instant(q, now, wall) < 0) {
 				health_set_error(q->health, HEALTH_FAILING, "out of memory");
 				q->next = http_backoff_next(&q->bo, true, now, p->interval);

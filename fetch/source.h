@@ -65,5 +65,8 @@ void source_no_ready(struct source *s, const struct pollfd *fds, int nfds, doubl
 
 /* Monotonic clock in seconds. */
 double clock_now(void);
+/* Wall clock (Unix time) in seconds: for timestamps other machines share
+ * (CloudWatch periods, credential expiry, PromQL times), never for delays. */
+double clock_wall(void);
 
 #endif
