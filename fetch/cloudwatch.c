@@ -1562,23 +1562,10 @@ static int fleet_setup(struct cwsrc *src, struct cwfleet *fl, const struct fleet
 	fl->delay = cloudwatch_delay(fl->period, fl->settle, fl->interval);
 
 	struct model *m = src->model;
-	struct fleet *mf = model_fleet(m, f->name);
-	if (!mf && !(mf = model_add_fleet(m, f->name)))
+	struct fleet *mf = source_fleet(m, f);
+	if (!mf)
 		goto oom;
 	fl->fleet = mf;
-	if ((f->instance_type && fleet_set_str(&mf->instance_type, f->instance_type) < 0) ||
-	    (f->unit && fleet_set_str(&mf->unit, f->unit) < 0))
-		goto oom;
-	if (f->instances)
-		mf->count = f->instances;
-	if (!isnan(f->usd_per_hour)) {
-		mf->usd_per_hour = f->usd_per_hour;
-		mf->price_prov = PROV_MEASURED;
-		mf->price_from_table = false;
-		snprintf(mf->price_source, sizeof mf->price_source, "config");
-	}
-	if (f->baseline)
-		mf->baseline = true;
 	if (!(fl->health = fleet_add_source(mf, "cloudwatch", "")))
 		goto oom;
 	health_set_error(fl->health, HEALTH_STALE, "starting: finding the fleet's metrics");

@@ -131,21 +131,11 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 		*sensors_found = 0;
 	if (!root)
 		root = "";
-	struct fleet *fl = model_fleet(m, f->name);
-	if (!fl && !(fl = model_add_fleet(m, f->name)))
+	struct fleet *fl = source_fleet(m, f);
+	if (!fl)
 		goto oom;
-	if ((f->instance_type && fleet_set_str(&fl->instance_type, f->instance_type) < 0) ||
-	    (f->unit && fleet_set_str(&fl->unit, f->unit) < 0))
-		goto oom;
-	fl->count = f->instances ? f->instances : 1;
-	if (!isnan(f->usd_per_hour)) {
-		fl->usd_per_hour = f->usd_per_hour;
-		fl->price_prov = PROV_MEASURED;
-		fl->price_from_table = false;
-		snprintf(fl->price_source, sizeof fl->price_source, "config");
-	}
-	if (f->baseline)
-		fl->baseline = true;
+	if (!f->instances)
+		fl->count = 1;          /* this machine */
 
 	char host[128];
 	local_hostname(host, sizeof host);

@@ -999,23 +999,10 @@ struct source *promql_source_new(struct model *m, struct http *h, const struct f
 		p->interval = PROMQL_MIN_INTERVAL;
 	p->timeout = f->timeout > 0 ? f->timeout : PROMQL_DEFAULT_TIMEOUT;
 
-	struct fleet *fl = model_fleet(m, f->name);
-	if (!fl && !(fl = model_add_fleet(m, f->name)))
+	struct fleet *fl = source_fleet(m, f);
+	if (!fl)
 		FAIL("out of memory");
 	p->fleet = fl;
-	if ((f->instance_type && fleet_set_str(&fl->instance_type, f->instance_type) < 0) ||
-	    (f->unit && fleet_set_str(&fl->unit, f->unit) < 0))
-		FAIL("out of memory");
-	if (f->instances)
-		fl->count = f->instances;
-	if (!isnan(f->usd_per_hour)) {
-		fl->usd_per_hour = f->usd_per_hour;
-		fl->price_prov = PROV_MEASURED;
-		fl->price_from_table = false;
-		snprintf(fl->price_source, sizeof fl->price_source, "config");
-	}
-	if (f->baseline)
-		fl->baseline = true;
 
 	char pub[160];
 	public_url(pub, sizeof pub, server);

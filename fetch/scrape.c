@@ -1281,28 +1281,6 @@ static int dup_opt(char **dst, const char *src)
 	return src && !(*dst = strdup(src)) ? -1 : 0;
 }
 
-/* The fleet of this name, created when missing, with what the config sets. */
-static struct fleet *fleet_setup(struct model *m, const struct fleet_cfg *f)
-{
-	struct fleet *fl = model_fleet(m, f->name);
-	if (!fl && !(fl = model_add_fleet(m, f->name)))
-		return NULL;
-	if ((f->instance_type && fleet_set_str(&fl->instance_type, f->instance_type) < 0) ||
-	    (f->unit && fleet_set_str(&fl->unit, f->unit) < 0))
-		return NULL;
-	if (f->instances)
-		fl->count = f->instances;
-	if (isfinite(f->usd_per_hour) && f->usd_per_hour >= 0) {
-		fl->usd_per_hour = f->usd_per_hour;
-		fl->price_prov = PROV_MEASURED;     /* given, not estimated */
-		fl->price_from_table = false;
-		snprintf(fl->price_source, sizeof fl->price_source, "config");
-	}
-	if (f->baseline)
-		fl->baseline = true;
-	return fl;
-}
-
 struct source *scrape_source_new(struct model *m, struct http *h, const struct fleet_cfg *f,
                                  char *err, size_t errlen)
 {
@@ -1357,7 +1335,7 @@ struct source *scrape_source_new(struct model *m, struct http *h, const struct f
 		         s->plan->preset && s->plan->preset->no_throughput
 		         ? s->plan->preset->no_throughput : "set throughput=COUNTER");
 
-	if (!(s->fleet = fleet_setup(m, f)))
+	if (!(s->fleet = source_fleet(m, f)))
 		goto oom;
 	for (size_t i = 0; i < f->ntargets; i++) {
 		if (target_find(s, f->targets[i]))

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -130,4 +131,25 @@ void source_no_ready(struct source *s, const struct pollfd *fds, int nfds, doubl
 	(void)fds;
 	(void)nfds;
 	(void)now;
+}
+
+struct fleet *source_fleet(struct model *m, const struct fleet_cfg *f)
+{
+	struct fleet *fl = model_fleet(m, f->name);
+	if (!fl && !(fl = model_add_fleet(m, f->name)))
+		return NULL;
+	if ((f->instance_type && fleet_set_str(&fl->instance_type, f->instance_type) < 0) ||
+	    (f->unit && fleet_set_str(&fl->unit, f->unit) < 0))
+		return NULL;
+	if (f->instances)
+		fl->count = f->instances;
+	if (isfinite(f->usd_per_hour) && f->usd_per_hour >= 0) {
+		fl->usd_per_hour = f->usd_per_hour;
+		fl->price_prov = PROV_MEASURED;     /* given, not estimated */
+		fl->price_from_table = false;
+		snprintf(fl->price_source, sizeof fl->price_source, "config");
+	}
+	if (f->baseline)
+		fl->baseline = true;
+	return fl;
 }

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <stddef.h>
 
+#include "core/fleetcfg.h"
 #include "core/model.h"
 
 struct source;
@@ -56,6 +57,12 @@ int source_set_fds(struct source_set *set, struct pollfd *fds, int max);
 void source_set_ready(struct source_set *set, const struct pollfd *fds, int nfds, double now);
 double source_set_tick(struct source_set *set, double now);     /* earliest next deadline */
 void source_set_free(struct source_set *set);
+
+/* The fleet `f->name` in the model, created when missing, with what the
+ * config sets: type, unit, instance count, a price (which then wins over the
+ * tables: provenance measured, source "config") and the baseline mark.  NULL
+ * when out of memory. */
+struct fleet *source_fleet(struct model *m, const struct fleet_cfg *f);
 
 /* For sources that only tick (no descriptors, nothing to do at start):
  * use these as their start, fds and ready operations. */
