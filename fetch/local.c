@@ -21,6 +21,7 @@
 #include "fetch/neuron.h"
 #include "fetch/nvsmi.h"
 #include "fetch/rapl.h"
+#include "fetch/sysfs.h"
 
 void local_hostname(char *buf, size_t n)
 {
@@ -33,16 +34,12 @@ void local_hostname(char *buf, size_t n)
 	}
 }
 
+/* Whether the small file root+path holds `word`, without regard to case. */
 static bool file_has(const char *root, const char *path, const char *word)
 {
-	char p[512], buf[256];
-	snprintf(p, sizeof p, "%s%s", root ? root : "", path);
-	FILE *f = fopen(p, "r");
-	if (!f)
+	char buf[256];
+	if (sysfs_read(root, path, buf, sizeof buf) <= 0)
 		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	for (char *c = buf; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c + 32);
