@@ -160,7 +160,6 @@ struct cwfleet {
 	double newest_wall;     /* newest datapoint seen */
 	char problem[200];      /* the last poll's complaint, "" */
 	enum health_status problem_status;
-	double poll_ms;
 };
 
 /* A GetMetricData call in flight: a batch of one group's queries. */
@@ -174,7 +173,6 @@ struct gmdcall {
 	char *token;
 	int pages;
 	int id;
-	double started;
 	/* the result being parsed */
 	struct cw_point *buf;
 	size_t nbuf, capbuf;
@@ -204,7 +202,6 @@ struct cwsrc {
 	struct cwgroup *grp;
 	size_t ngrp;
 	double usd_per_1000;
-	bool creds_started;
 	int gmd_inflight;
 	struct gmdcall *calls;  /* in flight */
 	char endpoint[AWSCREDS_URL_MAX];
@@ -952,10 +949,9 @@ static int gmd_result(void *user, const struct cw_result *r)
 	return 0;
 }
 
-static void group_failed(struct cwgroup *g, struct cwsrc *src, double now_wall, bool throttled,
+static void group_failed(struct cwgroup *g, struct cwsrc *src, bool throttled,
                          bool retry, const char *msg)
 {
-	(void)now_wall;
 	double next = http_backoff_next(&g->bo, true, clock_now(), RETRY_BASE);
 	double wait = next - clock_now();
 	char line[400];
@@ -986,7 +982,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	if (r->error || r->status != 200) {
 		bool thr;
 		bool retry = answer_error(r, msg, sizeof msg, &thr);
-		group_failed(g, src, clock_wall(), thr, retry, msg);
+		group_failed(g, src, thr, retry, msg);
 		goto end;
 	}
 	struct cw_gmd_sink sink = { gmd_point, gmd_result, c };
@@ -994,7 +990,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	char err[256];
 	if (cw_gmd_parse(r->body, r->body_len, &sink, &info, err, sizeof err) < 0) {
 		snprintf(msg, sizeof msg, "GetMetricData: malformed answer: %s", err);
-		group_failed(g, src, clock_wall(), false, true, msg);
+		group_failed(g, src, false, true, msg);
 		goto end;
 	}
 	if (info.messages[0])
@@ -1008,7 +1004,7 @@ static void gmd_done(void *user, const struct http_resp *r)
 	if (c->token && ++c->pages < GMD_MAX_PAGES) {
 		if (gmd_build_send(c) == 0)
 			return;         /* the next page; the call stays */
-		group_failed(g, src, clock_wall(), false, true, "GetMetricData: could not ask for the next page");
+		group_failed(g, src, false, true, "GetMetricData: could not ask for the next page");
 	} else if (c->token) {
 		for (size_t i = 0; i < c->n; i++) {
 			struct cwfleet *fl = c->ser[i]->fl;
@@ -1017,10 +1013,8 @@ static void gmd_done(void *user, const struct http_resp *r)
 			fl->problem_status = HEALTH_STALE;
 		}
 	}
-	for (size_t i = 0; i < c->n; i++) {
-		c->ser[i]->fl->poll_ms = r->latency_ms;
+	for (size_t i = 0; i < c->n; i++)
 		c->ser[i]->fresh = false;
-	}
 end:
 	g->inflight--;
 	src->gmd_inflight--;
@@ -1131,7 +1125,6 @@ static int send_window(struct cwsrc *src, struct cwgroup *g, struct cwser **all,
 		c->n = b[k].count;
 		memcpy(c->ser, all + b[k].first, c->n * sizeof *c->ser);
 		c->w = *w;
-		c->started = clock_now();
 		if ((c->next = src->calls))
 			c->next->prev = c;
 		src->calls = c;
@@ -1339,7 +1332,6 @@ static int cw_start(struct source *s, double now)
 		for (size_t i = 0; i < src->nfl; i++)
 			health_set_error(src->fl[i].health, HEALTH_FAILING, "AWS credentials: %s", e ? e : "failed");
 	}
-	src->creds_started = true;
 	ready_creds(src);
 	return 0;
 }
