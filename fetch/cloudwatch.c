@@ -107,6 +107,7 @@ struct cwser {
 	struct cwser *parent;   /* an expression's label series: its query */
 	bool got;               /* a datapoint in the last answer */
 	bool fresh;             /* not fetched yet: needs the whole backfill */
+	long slot;              /* its instance's index in the fleet's inst[], -1: none yet */
 	bool per_instance;      /* its dimensions name an instance (InstanceId, host) */
 };
 
@@ -235,6 +236,7 @@ static struct cwser *ser_new(struct cwfleet *fl, int fig, const char *inst)
 		return NULL;
 	s->fl = fl;
 	s->fig = fig;
+	s->slot = -1;
 	cw_series_init(&s->hist, s->pts, CLOUDWATCH_HIST);
 	if (!(s->inst = strdup(inst ? inst : ""))) {
 		free(s);
@@ -718,6 +720,7 @@ static void discovery_finish(struct cwfleet *fl)
 				nw->hist = old->hist;
 				nw->hist.pts = nw->pts;
 				nw->fresh = old->fresh;
+				nw->slot = old->slot;
 				break;
 			}
 		}
@@ -1218,17 +1221,34 @@ static bool ser_value(const struct cwser *s, double w, double period, double *v)
 	return false;
 }
 
+/* One instance's sums over its series at one second. */
 struct instval {
-	const char *inst;
 	double sum[NFIG];
 	int n[NFIG];
 };
 
+/* The index of the series' instance in the fleet's inst[], creating the
+ * instance the first time the series has a value (looked up once per
+ * series: instances are never removed); -1 when out of memory. */
+static long ser_slot(struct cwfleet *fl, struct cwser *s)
+{
+	if (s->slot >= 0)
+		return s->slot;
+	char id[256];
+	fmt_sanitize(id, sizeof id, s->inst, true);
+	struct instance *in = fleet_instance(fl->fleet, id, true);
+	for (size_t k = 0; in && k < fl->fleet->ninst; k++)
+		if (fl->fleet->inst[k] == in)
+			return s->slot = (long)k;
+	return -1;
+}
+
 /* Records the fleet's value at mono time t (wall w); pushes the fleet's
- * totals too when `totals` (backfill: model_tick() does the present). */
+ * totals too when `totals` (backfill: model_tick() does the present).
+ * iv has room for every instance the fleet has or its series can add. */
 static void render_at(struct cwfleet *fl, double t, double w, bool totals, struct instval *iv, size_t cap)
 {
-	size_t ni = 0;
+	size_t used = 0;
 	for (size_t i = 0; i < fl->nser; i++) {
 		struct cwser *s = fl->ser[i];
 		if (s->expr)
@@ -1244,31 +1264,22 @@ static void render_at(struct cwfleet *fl, double t, double w, bool totals, struc
 		v *= fs->scale;
 		if (!isfinite(v))
 			continue;
-		size_t k = 0;
-		while (k < ni && strcmp(iv[k].inst, s->inst) != 0)
-			k++;
-		if (k == ni) {
-			if (ni == cap)
-				continue;
-			memset(&iv[ni], 0, sizeof iv[ni]);
-			iv[ni++].inst = s->inst;
-		}
+		long k = ser_slot(fl, s);
+		if (k < 0 || (size_t)k >= cap)
+			continue;
+		while (used <= (size_t)k)
+			memset(&iv[used++], 0, sizeof iv[0]);
 		iv[k].sum[s->fig] += v;
 		iv[k].n[s->fig]++;
 	}
 	double tot[NFIG] = { 0 };
 	int tn[NFIG] = { 0 };
-	for (size_t k = 0; k < ni; k++) {
-		char id[256];
-		fmt_sanitize(id, sizeof id, iv[k].inst, true);
-		struct instance *in = fleet_instance(fl->fleet, id, true);
-		if (!in)
-			continue;
+	for (size_t k = 0; k < used; k++) {
 		for (int f = 0; f < NFIG; f++) {
 			if (!iv[k].n[f])
 				continue;
 			double v = f == MET_UTIL ? iv[k].sum[f] / iv[k].n[f] : iv[k].sum[f];
-			if (model_record(in, (enum metric)f, t, v, PROV_MEASURED) == 0) {
+			if (model_record(fl->fleet->inst[k], (enum metric)f, t, v, PROV_MEASURED) == 0) {
 				tot[f] += v;
 				tn[f]++;
 			}
@@ -1281,7 +1292,7 @@ static void render_at(struct cwfleet *fl, double t, double w, bool totals, struc
 				double total = f == MET_UTIL ? mean : mean * (fl->fleet->count ? (double)fl->fleet->count : tn[f]);
 				series_push(&fl->fleet->total[f], t, total, PROV_MEASURED);
 			}
-	if (ni)
+	if (used)
 		fl->have_data = true;
 }
 
@@ -1289,7 +1300,7 @@ static void render(struct cwfleet *fl, double now, double wall)
 {
 	if (fl->newest_wall <= 0)
 		return;                         /* no datapoint yet */
-	size_t cap = fl->nser + 1;
+	size_t cap = fl->fleet->ninst + fl->nser + 1;
 	struct instval *iv = malloc(cap * sizeof *iv);
 	if (!iv)
 		return;
