@@ -50,6 +50,11 @@ wait_for() {
 	return 1
 }
 
+# shows NAME PATTERN: PATTERN is on the screen now or within 3 s. A capture
+# can catch a frame half-drawn (tmux is still reading perwatt's output), so
+# checks poll the pane instead of grepping one earlier capture.
+shows() { wait_for "$1" "$2" 30; }
+
 # wait_gone NAME PATTERN [TENTHS]: polls until PATTERN is no longer shown.
 wait_gone() {
 	i=0
