@@ -281,7 +281,7 @@ static void render_csv(struct sbuf *b, const struct report_ctx *ctx, const struc
 	sb_printf(b, "fleet,instance_type,instances,baseline,unit,throughput_per_instance,"
 	             "throughput_total,throughput_provenance,power_w_per_instance,power_w_total,"
 	             "power_provenance,utilization_pct,usd_per_hour,joules_per_unit,units_per_kwh,"
-	             "usd_per_million,demo");
+	             "usd_per_million,demo,price_source,projected");
 	if (sv)
 		sb_printf(b, ",proj_mode,proj_target_per_hour,proj_work_units,proj_instances,proj_hours,"
 		             "proj_energy_kwh,proj_usd,proj_usd_per_million,proj_co2_kg,instances_pct,"
@@ -307,6 +307,8 @@ static void render_csv(struct sbuf *b, const struct report_ctx *ctx, const struc
 		csv_num(b, s->units_per_kwh);
 		csv_num(b, s->usd_per_million);
 		sb_printf(b, ",%s", m->demo ? "true" : "false");
+		csv_str(b, f->price_source[0] ? f->price_source : "unknown", false);
+		sb_printf(b, ",%s", f->projected ? "true" : "false");
 		if (sv) {
 			bool sla = ctx->cfg->p.mode == PROJ_SLA;
 			bool have = sv->ok && i < sv->n;

@@ -77,6 +77,12 @@ csv="$E2E_TMP/report.csv"
 check "csv has a header and one row per fleet" [ "$(wc -l <"$csv")" -eq 3 ]
 check "csv header" grep -q '^fleet,instance_type,instances,baseline,unit,throughput_per_instance,' "$csv"
 check "csv rows" grep -q '^inferentia,inf1.2xlarge,6,false,inferences,' "$csv"
+check "csv: where the price came from, and not projected" python3 - "$csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [r["price_source"] for r in rows] == ["scenario", "scenario"], rows
+assert [r["projected"] for r in rows] == ["false", "false"], rows
+PY
 
 "$PERWATT" --demo training --once --format text --duration 30 >"$E2E_TMP/text"
 check "text report says DEMO" grep -q '^perwatt DEMO' "$E2E_TMP/text"

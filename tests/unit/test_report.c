@@ -102,16 +102,33 @@ static void csv_quotes_and_blanks(void **state)
 {
 	(void)state;
 	struct model *m = two_fleets();
+	snprintf(m->fleets[0]->price_source, sizeof m->fleets[0]->price_source, "table x, y");
+	m->fleets[1]->projected = true;
 	char *s = render(m, REPORT_CSV);
 	assert_non_null(s);
 	assert_true(strncmp(s, "fleet,instance_type,instances,", 30) == 0);
 	assert_non_null(strstr(s, "\ngpu,g4dn.2xlarge,2,true,inferences,8.6,17.2,measured,250,500,"));
 	assert_non_null(strstr(s, "\n\"inf,\"\"quoted\"\"\",,1,false,units,54.2,54.2,measured,,,none,"));
-	/* every row has the header's column count */
-	size_t header_commas = 0;
-	for (const char *p = s; *p != '\n'; p++)
-		header_commas += *p == ',';
-	assert_int_equal(header_commas, 16);
+	assert_non_null(strstr(s, ",demo,price_source,projected\n"));
+	assert_non_null(strstr(s, ",false,\"table x, y\",false\n"));     /* gpu */
+	assert_non_null(strstr(s, ",false,unknown,true\n"));              /* inf: projected */
+	/* every row has the header's column count (commas inside quotes aside) */
+	size_t rows = 0;
+	for (const char *p = s; *p; rows++) {
+		size_t commas = 0;
+		bool quoted = false;
+		for (; *p && *p != '\n'; p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == ',' && !quoted)
+				commas++;
+		}
+		assert_false(quoted);
+		assert_int_equal(commas, 18);
+		if (*p)
+			p++;
+	}
+	assert_int_equal(rows, 3);
 	free(s);
 	model_free(m);
 }
