@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -268,8 +267,7 @@ static int add_local_sources(struct model *m, struct source_set *set, const stru
 	local_hostname(host, sizeof host);
 	if (c->type) {
 		snprintf(type, sizeof type, "%s", c->type);
-	} else if (local_on_ec2(root) && !(getenv("AWS_EC2_METADATA_DISABLED") &&
-	                                   !strcasecmp(getenv("AWS_EC2_METADATA_DISABLED"), "true"))) {
+	} else if (local_imds_allowed(root)) {
 		local_imds_type(type, sizeof type, 1.5);        /* IMDS gives up in about 1.25 s */
 	}
 	struct fleet_cfg f;

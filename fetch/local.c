@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/format.h"
@@ -52,6 +53,17 @@ bool local_on_ec2(const char *root)
 	return file_has(root, "/sys/devices/virtual/dmi/id/sys_vendor", "amazon") ||
 	       file_has(root, "/sys/devices/virtual/dmi/id/bios_vendor", "amazon") ||
 	       file_has(root, "/sys/devices/virtual/dmi/id/bios_version", "amazon");
+}
+
+static bool imds_disabled(void)
+{
+	const char *v = getenv("AWS_EC2_METADATA_DISABLED");
+	return v && strcasecmp(v, "true") == 0;
+}
+
+bool local_imds_allowed(const char *root)
+{
+	return local_on_ec2(root) && !imds_disabled();
 }
 
 int local_imds_type(char *buf, size_t n, double timeout)
@@ -221,11 +233,16 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 	if (source_set_add(set, localbox_source(box)) < 0)
 		goto oom;
 
+	/* without a sensor, power needs the type; say why it is not known */
+	const char *no_power = have_power ? "" : f->instance_type ? " (power estimated from utilization)"
+		: !local_on_ec2(root) ? " (no power sensor: give --type TYPE to estimate power from utilization)"
+		: imds_disabled() ? " (no power sensor, and AWS_EC2_METADATA_DISABLED keeps the instance type "
+		                    "unknown: give --type TYPE to estimate power from utilization)"
+		: " (no power sensor, and the EC2 instance metadata service did not say the instance type: "
+		  "give --type TYPE to estimate power from utilization)";
 	char note[sizeof fl->note];
 	if (nfound)
-		snprintf(note, sizeof note, "sensors: %s%s%s%s", found,
-		         have_power ? "" : f->instance_type ? " (power estimated from utilization)"
-		         : " (no power sensor: give --type TYPE to estimate power from utilization)",
+		snprintf(note, sizeof note, "sensors: %s%s%s%s", found, no_power,
 		         missing[0] ? "; not found: " : "", missing);
 	else if (f->sensors && !f->sensors[0])
 		note[0] = '\0';                 /* throughput only, as asked */

@@ -44,9 +44,13 @@ void local_hostname(char *buf, size_t n);
  * asking the instance metadata service is worth its timeout). */
 bool local_on_ec2(const char *root);
 
+/* Whether the instance metadata service may be asked: on EC2 (above) and
+ * not turned off with AWS_EC2_METADATA_DISABLED=true, as the AWS SDKs do. */
+bool local_imds_allowed(const char *root);
+
 /* This instance's type from the EC2 instance metadata service (IMDSv2,
  * through fetch/awscreds.c), waiting at most `timeout` seconds; 0 with the
- * type in buf, or -1.  Call it only when local_on_ec2() says so. */
+ * type in buf, or -1.  Call it only when local_imds_allowed() says so. */
 int local_imds_type(char *buf, size_t n, double timeout);
 
 /* A projected fleet `to` beside the measured `from`: each second, `to`'s

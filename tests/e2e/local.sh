@@ -8,7 +8,7 @@
 # (exit 3, the hint, d for the demo), and the dashboard in tmux.
 . "${TOP_SRCDIR:-.}/tests/e2e/lib.sh"
 . "${TOP_SRCDIR:-.}/tests/e2e/tmux-lib.sh"
-need python3 tmux
+need python3 tmux curl
 
 STANDINS="$TOP_SRCDIR/tests/standins"
 ROOT=$E2E_TMP/root
@@ -111,6 +111,44 @@ env PATH="$STANDINS:$PATH" PERWATT_SYSFS_ROOT="$ROOT" AWS_EC2_METADATA_DISABLED=
 	"$PERWATT" --once --format json --duration 4 --fleet 'box=local;sensors=rapl,cpu' >"$E2E_TMP/rapl.json" 2>"$E2E_TMP/rapl.err"
 expect rapl 'near(me["power_w"]["total"], 45, 0.1)' "RAPL: 40 W package + 5 W DRAM from the energy counters"
 expect rapl 'near(me["utilization_pct"], 50, 0.1)' "CPU utilization from /proc/stat: 50%"
+
+# ---- an EC2 VM with no power sensor: the type from IMDS, the power estimated
+# from CPU utilization with that type's power model.  The VM is the same
+# /proc/stat (50% busy) with the DMI vendor EC2 writes and no powercap;
+# IMDSv2 is the stand-in in tests/servers/imds.py, answering m7g.xlarge.
+python3 "$TOP_SRCDIR/tests/servers/imds.py" --ignore-stdin --max-seconds 200 >"$E2E_TMP/imds.port" 2>"$E2E_TMP/imds.log" &
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$E2E_TMP/imds.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+IMDS="http://127.0.0.1:$(head -n 1 "$E2E_TMP/imds.port")"
+VM=$E2E_TMP/vm
+mkdir -p "$VM/sys/devices/virtual/dmi/id"
+ln -s "$ROOT/proc" "$VM/proc"
+echo "Amazon EC2" >"$VM/sys/devices/virtual/dmi/id/sys_vendor"
+# vm OUT IMDS-PREFIX ROOT ARGS...: perwatt --once on the VM, IMDS at the prefix
+vm() {
+	out=$1 pre=$2 root=$3
+	shift 3
+	env PATH=/usr/bin:/bin PERWATT_SYSFS_ROOT="$root" AWS_EC2_METADATA_SERVICE_ENDPOINT="$IMDS/m/$pre" \
+		timeout 60 "$PERWATT" --once --format json --duration 4 "$@" >"$E2E_TMP/$out.json" 2>"$E2E_TMP/$out.err"
+}
+imds_puts() { curl -s "$IMDS/m/$1/_stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["puts"])'; }
+vm ec2 type=m7g.xlarge "$VM"
+expect ec2 'me["instance_type"] == "m7g.xlarge"' "on EC2 with no --type: the instance type from IMDSv2"
+check "on EC2: IMDSv2 asked (a token PUT)" [ "$(imds_puts type=m7g.xlarge)" -ge 1 ]
+expect ec2 'me["power_w"]["provenance"] == "estimated" and near(me["power_w"]["total"], 8.2 + (13.0 - 8.2) * 0.5, 0.1)' \
+	"no sensor: power estimated from 50% CPU with m7g.xlarge's power model (data/power.csv)"
+expect ec2 'near(me["usd_per_hour"], 0.1632, 0.001)' "and priced as an m7g.xlarge"
+vm given type=m7g.xlarge,given "$VM" --type c7g.xlarge
+expect given 'me["instance_type"] == "c7g.xlarge"' "--type wins over IMDS"
+check "--type given: IMDS not asked" [ "$(imds_puts type=m7g.xlarge,given)" = 0 ]
+vm notec2 type=m7g.xlarge,notec2 "$ROOT"
+check "not on EC2 (no DMI vendor): IMDS not asked" [ "$(imds_puts type=m7g.xlarge,notec2)" = 0 ]
+vm hang hang "$VM"
+expect hang 'me["instance_type"] is None and near(me["utilization_pct"], 50, 0.1)' \
+	"IMDS that never answers: no type, the rest still measured, no hang"
+expect hang '"instance metadata service did not say the instance type" in me["note"] and "--type" in me["note"]' \
+	"and the note says why the power is unknown and what to do"
 
 # ---- nothing found
 EMPTY=$E2E_TMP/empty

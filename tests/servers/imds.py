@@ -39,6 +39,7 @@ MODES is a comma-separated list of:
   expire=S      credentials expire S seconds after they are issued
                 (default 21600); container ones too
   fail_after=N  credentials answer 500 after N successful fetches
+  type=T        instance-type answers T (default inf2.xlarge)
 
 Every prefix (and the bare paths) keeps its own counters, shown as JSON by
 GET [/m/MODES]/_stats: puts, put_ttl (the last TTL header), gets_with_token,
@@ -181,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(404, "Not Found")
             return self.send(200, "eu-west-3")
         if path == md + "instance-type":
-            return self.send(200, "inf2.xlarge")
+            return self.send(200, modes.get("type") or "inf2.xlarge")
         if path == md + "instance-id":
             return self.send(200, "i-0123456789abcdef0")
         return self.send(404, "Not Found")
