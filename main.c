@@ -130,6 +130,8 @@ static double sample_live(struct model *m, struct source_set *set, double durati
 static int report_once(struct model *m, const struct cli *c, const struct savings_config *sc,
                        const struct check *checks, double end, double window)
 {
+	if (m->types_learned && sc->tables)     /* a type learned while sampling */
+		model_apply_tables(m, sc->tables, sc->region);
 	struct savings sv;
 	if (savings_alloc(&sv, m->nfleets) < 0) {
 		fprintf(stderr, "perwatt: out of memory\n");

@@ -110,6 +110,16 @@ int fleet_set_str(char **field, const char *value)
 	return 0;
 }
 
+int fleet_learn_type(struct model *m, struct fleet *f, const char *type)
+{
+	if ((f->instance_type && f->instance_type[0]) || !type || !type[0])
+		return 0;
+	if (fleet_set_str(&f->instance_type, type) < 0)
+		return -1;
+	m->types_learned++;
+	return 1;
+}
+
 struct fleet *model_add_fleet(struct model *m, const char *name)
 {
 	struct fleet **grown = realloc(m->fleets, (m->nfleets + 1) * sizeof *grown);

@@ -87,6 +87,8 @@ struct model {
 	char *title;            /* scenario or dashboard title, may be NULL */
 	char *note;             /* e.g. "published figures; per-instance inputs derived" */
 	double stale_after;     /* seconds after which an instance value is stale (default 30) */
+	unsigned types_learned; /* bumped by fleet_learn_type(): prices and power
+	                         * models are to be looked up again */
 };
 
 struct model *model_new(void);
@@ -96,6 +98,11 @@ void model_free(struct model *m);
 struct fleet *model_add_fleet(struct model *m, const char *name);
 struct fleet *model_fleet(const struct model *m, const char *name);
 int fleet_set_str(char **field, const char *value);     /* strdup into a fleet string field */
+/* A source learned fleet f's instance type after start (neuron-monitor
+ * names it): set when f has none yet, and m->types_learned bumped so that
+ * the caller applies the tables again.  1 when set, 0 when f had a type
+ * already (the one given wins), -1 when out of memory. */
+int fleet_learn_type(struct model *m, struct fleet *f, const char *type);
 
 /* Finds the instance with this id, creating it when `create` is set. */
 struct instance *fleet_instance(struct fleet *f, const char *id, bool create);

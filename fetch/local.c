@@ -209,7 +209,9 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 			goto oom;
 		}
 		nfound++;
-		if (sensors[i].kind != 4)
+		if (sensors[i].kind == 3)       /* watts only from power files and a maximum */
+			have_power |= !p.no_watts && f->neuron_max_w > 0;
+		else if (sensors[i].kind != 4)
 			have_power = true;
 		note_add(found, sizeof found, "%s%s", found[0] ? ", " : "", sensors[i].name);
 	}
@@ -240,15 +242,21 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 		                    "unknown: give --type TYPE to estimate power from utilization)"
 		: " (no power sensor, and the EC2 instance metadata service did not say the instance type: "
 		  "give --type TYPE to estimate power from utilization)";
-	char note[sizeof fl->note];
 	if (nfound)
-		snprintf(note, sizeof note, "sensors: %s%s%s%s", found, no_power,
+		snprintf(fl->note, sizeof fl->note, "sensors: %s%s%s%s", found, no_power,
 		         missing[0] ? "; not found: " : "", missing);
 	else if (f->sensors && !f->sensors[0])
-		note[0] = '\0';                 /* throughput only, as asked */
+		fl->note[0] = '\0';             /* throughput only, as asked */
 	else
-		snprintf(note, sizeof note, "no sensor found: %s", missing);
-	snprintf(fl->note, sizeof fl->note, "%s", note);
+		snprintf(fl->note, sizeof fl->note, "no sensor found: %s", missing);
+	/* neuron-monitor names the instance type: the note for when it does */
+	if (!f->instance_type && strstr(found, "neuron")) {
+		char typed[sizeof fl->note];
+		snprintf(typed, sizeof typed, "sensors: %s (%sinstance type from neuron-monitor)%s%s", found,
+		         have_power ? "" : "power estimated from utilization; ",
+		         missing[0] ? "; not found: " : "", missing);
+		localbox_note_when_typed(box, typed);
+	}
 	if (sensors_found)
 		*sensors_found = nfound;
 	return 0;

@@ -27,6 +27,7 @@ struct localbox {
 	size_t nparts;
 	double last;                /* the second last recorded */
 	bool has_bench;             /* an LB_BENCH part is declared or reports */
+	char typed_note[sizeof ((struct fleet *)0)->note];  /* the note once the type is learned */
 };
 
 const char *lb_kind_name(enum lb_kind k)
@@ -193,6 +194,22 @@ struct localbox *localbox_new(struct model *m, struct fleet *f, const char *inst
 struct source *localbox_source(struct localbox *b)
 {
 	return b ? &b->src : NULL;
+}
+
+void localbox_note_when_typed(struct localbox *b, const char *note)
+{
+	if (b)
+		snprintf(b->typed_note, sizeof b->typed_note, "%s", note ? note : "");
+}
+
+int localbox_learn_type(struct localbox *b, const char *type)
+{
+	if (!b)
+		return 0;
+	int r = fleet_learn_type(b->src.model, b->fleet, type);
+	if (r == 1 && b->typed_note[0])
+		snprintf(b->fleet->note, sizeof b->fleet->note, "%s", b->typed_note);
+	return r;
 }
 
 struct fleet *localbox_fleet(const struct localbox *b)

@@ -61,6 +61,8 @@ struct localbox;
  * run as root or ...").  Probes never block for long (no child is run). */
 struct lb_probe {
 	bool found;
+	bool no_watts;      /* found, but it can report no power (Neuron devices
+	                     * without a power file; neuron_max_w not set) */
 	char what[200];
 };
 
@@ -87,6 +89,13 @@ int localbox_declare(struct localbox *b, const char *component, enum lb_kind kin
 /* "power: package-0 41.2 W + dram 5.1 W + gpu0 301 W" style summary of the
  * fresh components at `now` into buf; returns buf. */
 const char *localbox_describe(const struct localbox *b, double now, char *buf, size_t n);
+
+/* The machine's instance type, as a part learned it (neuron-monitor's
+ * instance_info): set on the fleet when it has none (fleet_learn_type), and
+ * then the fleet's note becomes the one given to localbox_note_when_typed()
+ * (which no longer asks for --type).  Returns what fleet_learn_type does. */
+int localbox_learn_type(struct localbox *b, const char *type);
+void localbox_note_when_typed(struct localbox *b, const char *note);
 
 /* The fleet and instance it records into. */
 struct fleet *localbox_fleet(const struct localbox *b);

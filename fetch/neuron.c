@@ -589,8 +589,10 @@ static void on_line(void *user, const char *line, size_t len, bool cut, double n
 		localbox_put(ns->box, "neuron", LB_ACCEL, MET_UTIL, now, r.util, PROV_MEASURED);
 		ns->report_figures = true;
 	}
-	if (r.instance_type[0])
+	if (r.instance_type[0]) {
 		copy(ns->instance_type, sizeof ns->instance_type, r.instance_type);
+		localbox_learn_type(ns->box, ns->instance_type);   /* when --type and IMDS gave none */
+	}
 	if (r.device_count > 0 && r.cores_per_device > 0)
 		ns->cores = r.device_count * r.cores_per_device;
 	else if (r.cores_reported > ns->cores)
@@ -924,6 +926,7 @@ int neuron_probe(const char *cmd, const char *root, struct lb_probe *p)
 		         npower);
 
 	p->found = found;
+	p->no_watts = npower == 0;      /* local.c adds: or no neuron_max_w */
 	if (found) {
 		say(p->what, sizeof p->what, "neuron-monitor: %.90s; %.95s", full, devs);
 	} else if (!cmd && find_program("/opt/aws/neuron/bin/neuron-monitor", full, sizeof full)) {

@@ -48,6 +48,7 @@ struct ui {
 	struct savings_config *cfg;
 	struct savings sv;
 	char region[24];            /* the region the table prices were taken for */
+	unsigned types_learned;     /* m->types_learned when they were taken */
 };
 
 /* ---- loop hooks: sources and model ----------------------------------------- */
@@ -229,10 +230,13 @@ static void ui_draw(void *ctx, double now, bool full)
 	(void)now;
 	term_frame_begin(&u->term, full);
 	if (u->cfg) {
-		/* the savings view may have changed the region: prices follow */
-		if (strcmp(u->region, u->cfg->region) != 0 && u->cfg->tables) {
+		/* the savings view may have changed the region, or a source
+		 * learned an instance type: prices and power models follow */
+		if ((strcmp(u->region, u->cfg->region) != 0 || u->types_learned != u->m->types_learned) &&
+		    u->cfg->tables) {
 			model_apply_tables(u->m, u->cfg->tables, u->cfg->region);
 			snprintf(u->region, sizeof u->region, "%s", u->cfg->region);
+			u->types_learned = u->m->types_learned;
 		}
 		savings_compute(&u->sv, u->m, u->cfg, u->shown_at, u->window);
 	}

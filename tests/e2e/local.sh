@@ -150,6 +150,15 @@ expect hang 'me["instance_type"] is None and near(me["utilization_pct"], 50, 0.1
 expect hang '"instance metadata service did not say the instance type" in me["note"] and "--type" in me["note"]' \
 	"and the note says why the power is unknown and what to do"
 
+# ---- the type from neuron-monitor when neither --type nor IMDS gives it
+# (IMDS off, as in a container behind a hop limit of 1)
+env PATH="$STANDINS:/usr/bin:/bin" PERWATT_SYSFS_ROOT="$VM" AWS_EC2_METADATA_DISABLED=true \
+	timeout 60 "$PERWATT" --once --format json --duration 4 >"$E2E_TMP/ntype.json" 2>"$E2E_TMP/ntype.err"
+expect ntype 'me["instance_type"] == "trn1.2xlarge" and near(me["usd_per_hour"], 1.34375, 0.001)' \
+	"no --type, no IMDS: the instance type (and so the price) from neuron-monitor's report"
+expect ntype '"instance type from neuron-monitor" in me["note"] and "--type" not in me["note"]' \
+	"and the note says where the type came from"
+
 # ---- nothing found
 EMPTY=$E2E_TMP/empty
 mkdir -p "$EMPTY"
@@ -168,6 +177,7 @@ wait_for live "nvidia-smi" 150
 check "no arguments: this machine's panel" shows live "$(hostname | cut -c1-10)"
 check "no arguments: its power (W)" wait_for live "Power .*[0-9] W" 80
 check "no arguments: the throughput neuron-monitor counts" wait_for live "Throughput +[0-9]" 80
+check "no arguments: the instance type neuron-monitor names, and its price" wait_for live "trn1\.2xlarge .*[$]1\.34/h" 80
 tm send-keys -t live q
 RUNNER="env PATH=/usr/bin:/bin PERWATT_SYSFS_ROOT=$EMPTY AWS_EC2_METADATA_DISABLED=true"
 start none 100x30 "$UTF8"

@@ -133,6 +133,39 @@ static void test_throughput_benchmark_wins(void **state)
 	box_close(&x);
 }
 
+/* A part names the instance type (neuron-monitor): the fleet takes it
+ * when it has none, the note stops asking for --type, the model says the
+ * tables are to be applied again; a type already known is kept. */
+static void test_type_learned(void **state)
+{
+	(void)state;
+	struct fixture x;
+	box_open(&x);
+	snprintf(x.f->note, sizeof x.f->note, "sensors: neuron (give --type TYPE)");
+	localbox_note_when_typed(x.b, "sensors: neuron (instance type from neuron-monitor)");
+	assert_int_equal(x.m->types_learned, 0);
+	assert_int_equal(localbox_learn_type(x.b, ""), 0);
+	assert_null(x.f->instance_type);
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 1);
+	assert_string_equal(x.f->instance_type, "trn1.2xlarge");
+	assert_string_equal(x.f->note, "sensors: neuron (instance type from neuron-monitor)");
+	assert_int_equal(x.m->types_learned, 1);
+	/* every report names it again: nothing changes after the first */
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 0);
+	assert_int_equal(x.m->types_learned, 1);
+	box_close(&x);
+
+	box_open(&x);
+	assert_int_equal(fleet_set_str(&x.f->instance_type, "inf2.xlarge"), 0);   /* --type */
+	snprintf(x.f->note, sizeof x.f->note, "as given");
+	localbox_note_when_typed(x.b, "not this");
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 0);
+	assert_string_equal(x.f->instance_type, "inf2.xlarge");
+	assert_string_equal(x.f->note, "as given");
+	assert_int_equal(x.m->types_learned, 0);
+	box_close(&x);
+}
+
 /* ---- the child -------------------------------------------------------------- */
 
 struct seen {
@@ -273,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_power_sum_and_system_meter),
 		cmocka_unit_test(test_utilization_prefers_accelerators),
 		cmocka_unit_test(test_throughput_benchmark_wins),
+		cmocka_unit_test(test_type_learned),
 		cmocka_unit_test(test_child_lines),
 		cmocka_unit_test(test_child_long_line_and_missing),
 		cmocka_unit_test(test_child_restart_and_quiet),
