@@ -1,9 +1,6 @@
 /* update_prices.c - perwatt --update-prices, and loading its cache; see update_prices.h. */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +10,7 @@
 #include "core/pricecache.h"
 #include "core/scenario.h"
 #include "fetch/awscreds.h"
+#include "fetch/drive.h"
 #include "fetch/http.h"
 #include "fetch/pricing.h"
 #include "fetch/source.h"
@@ -21,7 +19,6 @@
 #define OVERALL_DEADLINE 60.0   /* s: the whole run, whatever answers or not */
 #define REGION_WAIT      5.0    /* s: for the region from instance metadata */
 #define MAX_TYPES        64
-#define MAX_FDS          256
 
 void update_prices_load_cache(struct tables *t)
 {
@@ -39,32 +36,33 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* One pass of the loop: ticks (the pricing before the HTTP driver, so that
- * its requests start in the same pass), then poll() until the earliest
- * deadline, at most `until`. */
-static void pump(struct source_set *set, struct awscreds *cr, struct pricing *pr, double until)
+/* On the loop (fetch/drive.h): the credential chain and, once the region
+ * is known, the price fetcher, ticked before the HTTP driver so that their
+ * requests start in the same pass. */
+struct work {
+	struct awscreds *cr;
+	struct pricing *pr;             /* NULL while the region is looked up */
+	bool need_region;
+};
+
+static double work_tick(void *ctx, double now)
 {
-	static struct pollfd fds[MAX_FDS];
-	double now = clock_now();
-	double next = awscreds_tick(cr, now);
-	if (pr) {
-		double d = pricing_tick(pr, now);
+	struct work *w = ctx;
+	double next = awscreds_tick(w->cr, now);
+	if (w->pr) {
+		double d = pricing_tick(w->pr, now);
 		if (d < next)
 			next = d;
 	}
-	double d = source_set_tick(set, now);
-	if (d < next)
-		next = d;
-	if (until < next)
-		next = until;
-	int n = source_set_fds(set, fds, MAX_FDS);
-	double wait = next - clock_now();
-	int ms = wait <= 0 ? 0 : wait > 1 ? 1000 : (int)ceil(wait * 1000);
-	int r = poll(fds, (nfds_t)n, ms);
-	if (r > 0)
-		source_set_ready(set, fds, n, clock_now());
-	else if (r < 0 && errno != EINTR)
-		stop_signal = stop_signal ? stop_signal : -1;   /* cannot wait: give up */
+	return next;
+}
+
+static bool work_done(void *ctx)
+{
+	struct work *w = ctx;
+	if (w->pr)
+		return pricing_done(w->pr);
+	return !w->need_region || awscreds_region(w->cr) || !awscreds_pending(w->cr);
 }
 
 static bool add_type(const char **types, size_t *n, const char *t)
@@ -264,9 +262,10 @@ int update_prices_main(const struct cli *c, const struct dash_cfg *dc)
 	double start = clock_now(), deadline = start + OVERALL_DEADLINE;
 	awscreds_start(cr, start);
 	/* no region given: the chain's, which may come from instance metadata */
-	while (!region && !awscreds_region(cr) && awscreds_pending(cr) && !stop_signal &&
-	       clock_now() < start + REGION_WAIT)
-		pump(&set, cr, NULL, start + REGION_WAIT);
+	struct work w = { .cr = cr, .need_region = !region };
+	struct drive_extra x = { work_tick, work_done, &w };
+	if (drive_until_x(&set, NULL, start + REGION_WAIT, &stop_signal, &x) < 0)
+		stop_signal = -1;       /* cannot wait: give up */
 	const char *region_src = region ? (c->region ? "--region" : "[dashboard] region")
 	                       : awscreds_region(cr) ? awscreds_region_source(cr) : "no region set: the default";
 	if (!region)
@@ -282,8 +281,9 @@ int update_prices_main(const struct cli *c, const struct dash_cfg *dc)
 	}
 	fprintf(stderr, "perwatt: on-demand prices in %s (%s) from the AWS Price List at %s\n",
 	        region_copy, region_src ? region_src : "default", pricing_endpoint(pr));
-	while (!pricing_done(pr) && !stop_signal && clock_now() < deadline)
-		pump(&set, cr, pr, deadline);
+	w.pr = pr;
+	if (!stop_signal && drive_until_x(&set, NULL, deadline, &stop_signal, &x) < 0)
+		stop_signal = -1;
 	if (!pricing_done(pr))
 		pricing_abort(pr, stop_signal > 0 ? "interrupted"
 		                  : stop_signal < 0 ? "poll() failed" : "no answer within 60 s");

@@ -1,4 +1,4 @@
-/* drive.c - the headless poll loop for --once; see drive.h. */
+/* drive.c - the headless poll loop; see drive.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,18 +9,29 @@
 
 #define DRIVE_MAX_FDS 4096
 
-int drive_until(struct source_set *set, struct model *m, double until, volatile sig_atomic_t *stop)
+static bool done(const struct drive_extra *x)
+{
+	return x && x->done && x->done(x->ctx);
+}
+
+int drive_until_x(struct source_set *set, struct model *m, double until,
+                  volatile sig_atomic_t *stop, const struct drive_extra *x)
 {
 	static struct pollfd fds[DRIVE_MAX_FDS];
 	double now = clock_now();
 	double next_tick = now;
-	while (now < until && !(stop && *stop)) {
-		double deadline = source_set_tick(set, now);
-		if (now >= next_tick) {
+	while (now < until && !(stop && *stop) && !done(x)) {
+		double deadline = INFINITY;
+		if (x && x->tick)
+			deadline = x->tick(x->ctx, now);
+		double d = source_set_tick(set, now);
+		if (d < deadline)
+			deadline = d;
+		if (m && now >= next_tick) {
 			model_tick(m, now);
 			next_tick = floor(now) + 1;
 		}
-		if (next_tick < deadline)
+		if (m && next_tick < deadline)
 			deadline = next_tick;
 		if (until < deadline)
 			deadline = until;
@@ -37,6 +48,7 @@ int drive_until(struct source_set *set, struct model *m, double until, volatile 
 		if (r > 0)
 			source_set_ready(set, fds, n, now);
 	}
-	model_tick(m, now);
+	if (m)
+		model_tick(m, now);
 	return 0;
 }

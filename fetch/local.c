@@ -66,41 +66,42 @@ bool local_imds_allowed(const char *root)
 	return local_on_ec2(root) && !imds_disabled();
 }
 
+static double creds_tick(void *c, double now)
+{
+	return awscreds_tick(c, now);
+}
+
+static bool creds_done(void *c)
+{
+	return !awscreds_pending(c);
+}
+
 int local_imds_type(char *buf, size_t n, double timeout)
 {
 	if (!n)
 		return -1;
 	buf[0] = '\0';
 	struct http *h = http_new();
-	struct model *m = model_new();
-	if (!h || !m) {
-		http_free(h);
-		model_free(m);
+	if (!h)
 		return -1;
-	}
 	struct source_set set;
 	source_set_init(&set);
-	if (source_set_add(&set, http_source(h)) < 0) {         /* h freed */
-		model_free(m);
+	if (source_set_add(&set, http_source(h)) < 0)           /* h freed */
 		return -1;
-	}
 	struct awscreds_options o = { .want_instance = true };
 	char e[AWSCREDS_ERROR_MAX];
 	struct awscreds *c = awscreds_new(h, &o, e, sizeof e);
 	if (c) {
-		double now = clock_now(), end = now + timeout;
+		double now = clock_now();
 		awscreds_start(c, now);
-		while (awscreds_pending(c) && (now = clock_now()) < end) {
-			awscreds_tick(c, now);
-			drive_until(&set, m, fmin(now + 0.05, end), NULL);
-		}
+		struct drive_extra x = { creds_tick, creds_done, c };
+		drive_until_x(&set, NULL, now + timeout, NULL, &x);
 		const char *t = awscreds_instance_type(c);
 		if (t)
 			snprintf(buf, n, "%s", t);
 		awscreds_free(c);       /* before the driver it borrows */
 	}
 	source_set_free(&set);
-	model_free(m);
 	return buf[0] ? 0 : -1;
 }
 
