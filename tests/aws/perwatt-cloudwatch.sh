@@ -365,12 +365,17 @@ if command -v tmux >/dev/null 2>&1; then
 	TM="tmux -L perwatt-cw-$$"
 	$TM -f /dev/null new-session -d -x 140 -y 45 \
 		"env HOME='$H' LANG=C.UTF-8 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:$MAIN '$PERWATT' --config '$T/cw.ini'; sleep 5"
+	# poll until everything checked below is on one capture (a capture can
+	# catch a frame that tmux has only partly read)
 	screen=
 	i=0
-	while [ $i -lt 40 ]; do
+	while [ $i -lt 120 ]; do
 		sleep 0.25
 		screen=$($TM capture-pane -p 2>/dev/null)
-		case $screen in *"cloudwatch ok"*"cloudwatch ok"*) break ;; esac
+		case $screen in *"cloudwatch ok"*"cloudwatch ok"*) ;; *) i=$((i + 1)); continue ;; esac
+		case $screen in *gpu*) ;; *) i=$((i + 1)); continue ;; esac
+		case $screen in *arm*) ;; *) i=$((i + 1)); continue ;; esac
+		case $screen in *'10 metrics/poll every 60 s = $0.006/h'*) break ;; esac
 		i=$((i + 1))
 	done
 	echo "$screen" >"$T/screen.txt"
