@@ -436,6 +436,10 @@ static void render_text(struct sbuf *b, const struct report_ctx *ctx, const stru
 		fmt_si(v2, sizeof v2, s->power_per_instance, 0, "W", false);
 		sb_printf(b, "  power         %s total, %s per instance%s\n", v1, v2,
 		          s->power_prov == PROV_ESTIMATED ? " (estimated)" : "");
+		if (isfinite(s->util_mean))
+			sb_printf(b, "  utilization   %.1f %%\n", s->util_mean);
+		else
+			sb_printf(b, "  utilization   n/a\n");
 		fmt_usd(v1, sizeof v1, s->usd_per_hour, 0);
 		fmt_usd(v2, sizeof v2, s->usd_per_million, 0);
 		fmt_si(v3, sizeof v3, s->joules_per_unit, 0, "J", false);

@@ -88,6 +88,7 @@ PY
 check "text report says DEMO" grep -q '^perwatt DEMO' "$E2E_TMP/text"
 check "text report shows the training fleets" grep -q '^trainium  trn1.32xlarge x 16' "$E2E_TMP/text"
 check "text report covers the duration" grep -q 'over the last 30 s' "$E2E_TMP/text"
+check "text report shows utilization" grep -Eq '^  utilization   [0-9.]+ %$' "$E2E_TMP/text"
 
 "$PERWATT" --demo training --once --seed 7 >"$E2E_TMP/a"
 "$PERWATT" --demo training --once --seed 7 >"$E2E_TMP/b"

@@ -143,6 +143,7 @@ static void text_is_readable(void **state)
 	assert_non_null(strstr(s, "perwatt DEMO"));
 	assert_non_null(strstr(s, "gpu (baseline)  g4dn.2xlarge x 2"));
 	assert_non_null(strstr(s, "17.2 inferences/s total"));
+	assert_non_null(strstr(s, "  utilization   n/a\n"));     /* none reported */
 	assert_non_null(strstr(s, "throughput per instance 6.30x"));
 	free(s);
 	model_free(m);
