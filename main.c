@@ -191,7 +191,7 @@ bad:
 /* One source per configured fleet, then the HTTP driver they share (it goes
  * last: see fetch/http.h).  0, or 1/2 after a message. */
 static int add_live_sources(struct model *m, struct source_set *set, const struct dash_cfg *dc,
-                            const struct cli *c)
+                            const struct cli *c, const struct tables *t)
 {
 	char err[1024];
 	struct http *h = http_new();
@@ -230,7 +230,7 @@ static int add_live_sources(struct model *m, struct source_set *set, const struc
 			continue;
 		if (f.source == FLEET_SRC_LOCAL) {     /* this machine's sensors */
 			const char *root = getenv("PERWATT_SYSFS_ROOT");
-			if (local_fleet_add(m, set, &f, root ? root : "", NULL, err, sizeof err) < 0) {
+			if (local_fleet_add(m, set, &f, root ? root : "", t, NULL, err, sizeof err) < 0) {
 				fprintf(stderr, "perwatt: fleet %s: %s\n", f.name, err);
 				source_set_add(set, http_source(h));
 				return 2;
@@ -289,7 +289,7 @@ static int add_local_sources(struct model *m, struct source_set *set, const stru
 		return 1;
 	}
 	size_t found = 0;
-	if (local_fleet_add(m, set, &f, root, &found, err, sizeof err) < 0) {
+	if (local_fleet_add(m, set, &f, root, t, &found, err, sizeof err) < 0) {
 		fprintf(stderr, "perwatt: %s\n", err);
 		fleetcfg_free(&f);
 		return 2;
@@ -443,7 +443,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (live) {
-		if ((rc = add_live_sources(m, &set, &dc, &c)) != 0)
+		if ((rc = add_live_sources(m, &set, &dc, &c, &tables)) != 0)
 			goto out;
 	} else if (local) {
 		if ((rc = add_local_sources(m, &set, &c, &tables, &nothing_here)) != 0)

@@ -135,7 +135,8 @@ static void note_add(char *note, size_t n, const char *fmt, const char *a, const
 }
 
 int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_cfg *f,
-                    const char *root, size_t *sensors_found, char *err, size_t errlen)
+                    const char *root, const struct tables *t, size_t *sensors_found,
+                    char *err, size_t errlen)
 {
 	if (sensors_found)
 		*sensors_found = 0;
@@ -236,28 +237,18 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 	if (source_set_add(set, localbox_source(box)) < 0)
 		goto oom;
 
-	/* without a sensor, power needs the type; say why it is not known */
-	const char *no_power = have_power ? "" : f->instance_type ? " (power estimated from utilization)"
-		: !local_on_ec2(root) ? " (no power sensor: give --type TYPE to estimate power from utilization)"
-		: imds_disabled() ? " (no power sensor, and AWS_EC2_METADATA_DISABLED keeps the instance type "
-		                    "unknown: give --type TYPE to estimate power from utilization)"
-		: " (no power sensor, and the EC2 instance metadata service did not say the instance type: "
-		  "give --type TYPE to estimate power from utilization)";
-	if (nfound)
-		snprintf(fl->note, sizeof fl->note, "sensors: %s%s%s%s", found, no_power,
-		         missing[0] ? "; not found: " : "", missing);
-	else if (f->sensors && !f->sensors[0])
-		fl->note[0] = '\0';             /* throughput only, as asked */
-	else
-		snprintf(fl->note, sizeof fl->note, "no sensor found: %s", missing);
-	/* neuron-monitor names the instance type: the note for when it does */
-	if (!f->instance_type && strstr(found, "neuron")) {
-		char typed[sizeof fl->note];
-		snprintf(typed, sizeof typed, "sensors: %s (%sinstance type from neuron-monitor)%s%s", found,
-		         have_power ? "" : "power estimated from utilization; ",
-		         missing[0] ? "; not found: " : "", missing);
-		localbox_note_when_typed(box, typed);
-	}
+	/* the note: what was found and not, and why the type is unknown */
+	struct lb_inventory inv = {
+		.have_power = have_power,
+		.throughput_only = f->sensors && !f->sensors[0] && !nfound,
+		.no_type_why = !local_on_ec2(root) ? ""
+		             : imds_disabled() ? ", and AWS_EC2_METADATA_DISABLED keeps the instance type unknown"
+		             : ", and the EC2 instance metadata service did not say the instance type",
+		.tables = t,
+	};
+	snprintf(inv.found, sizeof inv.found, "%s", found);
+	snprintf(inv.missing, sizeof inv.missing, "%s", missing);
+	localbox_inventory(box, &inv);
 	if (sensors_found)
 		*sensors_found = nfound;
 	return 0;

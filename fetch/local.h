@@ -25,17 +25,20 @@
 
 #include "core/fleetcfg.h"
 #include "core/model.h"
+#include "core/tables.h"
 #include "fetch/source.h"
 
 #define LOCAL_SENSORS "rapl,hwmon,cpu,nvidia-smi,neuron"
 
 /* Adds the fleet (or reuses it) with its settings and its local sources to
- * the set, the box last.  *sensors_found (may be NULL) gets the number of
- * sensors found (power, utilization or accelerator; the followed benchmark
- * does not count).  0, or -1 with a message in err (out of memory, a bad
- * regex). */
+ * the set, the box last, and sets the fleet's note (localbox_inventory; the
+ * tables t, which may be NULL, say whether power can be estimated).
+ * *sensors_found (may be NULL) gets the number of sensors found (power,
+ * utilization or accelerator; the followed benchmark does not count).  0,
+ * or -1 with a message in err (out of memory, a bad regex). */
 int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_cfg *f,
-                    const char *root, size_t *sensors_found, char *err, size_t errlen);
+                    const char *root, const struct tables *t, size_t *sensors_found,
+                    char *err, size_t errlen);
 
 /* This machine's name for the instance: the host name, else "this machine". */
 void local_hostname(char *buf, size_t n);

@@ -27,7 +27,9 @@ struct localbox {
 	size_t nparts;
 	double last;                /* the second last recorded */
 	bool has_bench;             /* an LB_BENCH part is declared or reports */
-	char typed_note[sizeof ((struct fleet *)0)->note];  /* the note once the type is learned */
+	struct lb_inventory inv;
+	bool have_inv;
+	char type_from[32];         /* the part that named the type, or "" */
 };
 
 const char *lb_kind_name(enum lb_kind k)
@@ -196,19 +198,56 @@ struct source *localbox_source(struct localbox *b)
 	return b ? &b->src : NULL;
 }
 
-void localbox_note_when_typed(struct localbox *b, const char *note)
+static void write_note(struct localbox *b)
 {
-	if (b)
-		snprintf(b->typed_note, sizeof b->typed_note, "%s", note ? note : "");
+	const struct lb_inventory *v = &b->inv;
+	struct fleet *f = b->fleet;
+	const char *type = f->instance_type && f->instance_type[0] ? f->instance_type : NULL;
+	if (v->throughput_only) {
+		f->note[0] = '\0';
+		return;
+	}
+	if (!v->found[0]) {
+		snprintf(f->note, sizeof f->note, "no sensor found: %s", v->missing);
+		return;
+	}
+	char how[240] = "";         /* how power is had without a sensor */
+	if (v->have_power)
+		;
+	else if (!type)
+		snprintf(how, sizeof how, "no power sensor%s: give --type TYPE to estimate power from utilization",
+		         v->no_type_why ? v->no_type_why : "");
+	else if (v->tables && tables_power(v->tables, type))
+		snprintf(how, sizeof how, "power estimated from utilization");
+	else
+		snprintf(how, sizeof how, "no power sensor, and data/power.csv has no power model for %.40s: "
+		         "power unknown", type);
+	char from[64] = "";
+	if (b->type_from[0])
+		snprintf(from, sizeof from, "%sinstance type from %s", how[0] ? "; " : "", b->type_from);
+	snprintf(f->note, sizeof f->note, "sensors: %s%s%s%s%s%s%s", v->found, how[0] || from[0] ? " (" : "",
+	         how, from, how[0] || from[0] ? ")" : "", v->missing[0] ? "; not found: " : "", v->missing);
 }
 
-int localbox_learn_type(struct localbox *b, const char *type)
+void localbox_inventory(struct localbox *b, const struct lb_inventory *inv)
+{
+	if (!b || !inv)
+		return;
+	b->inv = *inv;
+	b->have_inv = true;
+	write_note(b);
+}
+
+int localbox_learn_type(struct localbox *b, const char *type, const char *from)
 {
 	if (!b)
 		return 0;
 	int r = fleet_learn_type(b->src.model, b->fleet, type);
-	if (r == 1 && b->typed_note[0])
-		snprintf(b->fleet->note, sizeof b->fleet->note, "%s", b->typed_note);
+	if (r == 1) {
+		snprintf(b->type_from, sizeof b->type_from, "%s", from ? from : "a sensor");
+		if (b->have_inv)
+			write_note(b);
+	}
 	return r;
 }
 

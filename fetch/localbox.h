@@ -36,6 +36,7 @@
 #include <stddef.h>
 
 #include "core/model.h"
+#include "core/tables.h"
 #include "fetch/source.h"
 
 #define LOCALBOX_FRESH 5.0          /* s a component's reading counts */
@@ -90,12 +91,29 @@ int localbox_declare(struct localbox *b, const char *component, enum lb_kind kin
  * fresh components at `now` into buf; returns buf. */
 const char *localbox_describe(const struct localbox *b, double now, char *buf, size_t n);
 
-/* The machine's instance type, as a part learned it (neuron-monitor's
+/* What local mode found on the machine, for the fleet's note (one line on
+ * screen and in reports):
+ *   "sensors: rapl, cpu (CLAUSE); not found: ..."   or
+ *   "no sensor found: ..."                           or  "" (throughput only)
+ * where CLAUSE says how power is had when no sensor measures it: estimated
+ * from utilization with the type's power model, unknown for want of one in
+ * data/power.csv, or unknown for want of the type (why: no_type_why, then
+ * "give --type TYPE").  It also says where a learned type came from. */
+struct lb_inventory {
+	char found[200];            /* "rapl, cpu" */
+	char missing[400];          /* what was not found and why */
+	bool have_power;            /* a sensor found measures power */
+	bool throughput_only;       /* sensors = "" was asked: no note */
+	const char *no_type_why;    /* ", and IMDS did not say..." or "" (static) */
+	const struct tables *tables;    /* for the power model; may be NULL */
+};
+/* Keeps the inventory (tables by pointer) and writes the fleet's note. */
+void localbox_inventory(struct localbox *b, const struct lb_inventory *inv);
+
+/* The machine's instance type, as a part learned it (`from`: neuron-monitor's
  * instance_info): set on the fleet when it has none (fleet_learn_type), and
- * then the fleet's note becomes the one given to localbox_note_when_typed()
- * (which no longer asks for --type).  Returns what fleet_learn_type does. */
-int localbox_learn_type(struct localbox *b, const char *type);
-void localbox_note_when_typed(struct localbox *b, const char *note);
+ * the note written again to say so.  Returns what fleet_learn_type does. */
+int localbox_learn_type(struct localbox *b, const char *type, const char *from);
 
 /* The fleet and instance it records into. */
 struct fleet *localbox_fleet(const struct localbox *b);

@@ -591,7 +591,7 @@ static void on_line(void *user, const char *line, size_t len, bool cut, double n
 	}
 	if (r.instance_type[0]) {
 		copy(ns->instance_type, sizeof ns->instance_type, r.instance_type);
-		localbox_learn_type(ns->box, ns->instance_type);   /* when --type and IMDS gave none */
+		localbox_learn_type(ns->box, ns->instance_type, "neuron-monitor");  /* none given */
 	}
 	if (r.device_count > 0 && r.cores_per_device > 0)
 		ns->cores = r.device_count * r.cores_per_device;

@@ -133,35 +133,82 @@ static void test_throughput_benchmark_wins(void **state)
 	box_close(&x);
 }
 
+/* The note: what was found, and how power is had without a sensor. */
+static void test_inventory_note(void **state)
+{
+	(void)state;
+	struct tables t = { 0 };
+	struct power_row pw = { .instance_type = "m7g.xlarge", .idle_w = 8.2, .max_w = 13.0 };
+	t.power = &pw;
+	t.npower = 1;
+	struct fixture x;
+	box_open(&x);
+	struct lb_inventory inv = { .found = "cpu", .missing = "no powercap zones",
+	                            .no_type_why = ", and AWS_EC2_METADATA_DISABLED keeps it unknown",
+	                            .tables = &t };
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "sensors: cpu (no power sensor, and AWS_EC2_METADATA_DISABLED keeps "
+	                    "it unknown: give --type TYPE to estimate power from utilization); not found: "
+	                    "no powercap zones");
+	assert_int_equal(fleet_set_str(&x.f->instance_type, "m7g.xlarge"), 0);
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "sensors: cpu (power estimated from utilization); not found: "
+	                    "no powercap zones");
+	assert_int_equal(fleet_set_str(&x.f->instance_type, "inf2.xlarge"), 0);  /* no power model */
+	localbox_inventory(x.b, &inv);
+	assert_non_null(strstr(x.f->note, "no power model for inf2.xlarge: power unknown"));
+	inv.have_power = true;
+	inv.missing[0] = '\0';
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "sensors: cpu");
+	inv.found[0] = '\0';
+	snprintf(inv.missing, sizeof inv.missing, "nothing");
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "no sensor found: nothing");
+	inv.throughput_only = true;
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "");
+	box_close(&x);
+}
+
 /* A part names the instance type (neuron-monitor): the fleet takes it
- * when it has none, the note stops asking for --type, the model says the
- * tables are to be applied again; a type already known is kept. */
+ * when it has none, the note says where it came from and stops asking for
+ * --type, the model says the tables are to be applied again; a type
+ * already known is kept. */
 static void test_type_learned(void **state)
 {
 	(void)state;
+	struct tables t = { 0 };
+	struct price_row pr = { .instance_type = "trn1.2xlarge", .region = "us-east-1", .usd_per_hour = 1.34375 };
+	t.price = &pr;
+	t.nprice = 1;
 	struct fixture x;
 	box_open(&x);
-	snprintf(x.f->note, sizeof x.f->note, "sensors: neuron (give --type TYPE)");
-	localbox_note_when_typed(x.b, "sensors: neuron (instance type from neuron-monitor)");
+	struct lb_inventory inv = { .found = "neuron, cpu", .no_type_why = "", .tables = &t };
+	localbox_inventory(x.b, &inv);
+	assert_non_null(strstr(x.f->note, "give --type TYPE"));
 	assert_int_equal(x.m->types_learned, 0);
-	assert_int_equal(localbox_learn_type(x.b, ""), 0);
+	assert_int_equal(localbox_learn_type(x.b, "", "neuron-monitor"), 0);
 	assert_null(x.f->instance_type);
-	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 1);
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge", "neuron-monitor"), 1);
 	assert_string_equal(x.f->instance_type, "trn1.2xlarge");
-	assert_string_equal(x.f->note, "sensors: neuron (instance type from neuron-monitor)");
+	assert_string_equal(x.f->note, "sensors: neuron, cpu (no power sensor, and data/power.csv has no power "
+	                    "model for trn1.2xlarge: power unknown; instance type from neuron-monitor)");
 	assert_int_equal(x.m->types_learned, 1);
 	/* every report names it again: nothing changes after the first */
-	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 0);
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge", "neuron-monitor"), 0);
 	assert_int_equal(x.m->types_learned, 1);
+	model_apply_tables(x.m, &t, "us-east-1");
+	assert_true(x.f->usd_per_hour == 1.34375);
 	box_close(&x);
 
 	box_open(&x);
 	assert_int_equal(fleet_set_str(&x.f->instance_type, "inf2.xlarge"), 0);   /* --type */
-	snprintf(x.f->note, sizeof x.f->note, "as given");
-	localbox_note_when_typed(x.b, "not this");
-	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge"), 0);
+	inv.have_power = true;
+	localbox_inventory(x.b, &inv);
+	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge", "neuron-monitor"), 0);
 	assert_string_equal(x.f->instance_type, "inf2.xlarge");
-	assert_string_equal(x.f->note, "as given");
+	assert_string_equal(x.f->note, "sensors: neuron, cpu");
 	assert_int_equal(x.m->types_learned, 0);
 	box_close(&x);
 }
@@ -306,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_power_sum_and_system_meter),
 		cmocka_unit_test(test_utilization_prefers_accelerators),
 		cmocka_unit_test(test_throughput_benchmark_wins),
+		cmocka_unit_test(test_inventory_note),
 		cmocka_unit_test(test_type_learned),
 		cmocka_unit_test(test_child_lines),
 		cmocka_unit_test(test_child_long_line_and_missing),
