@@ -94,12 +94,12 @@ static attr_t value_attr(const struct term *t, const struct fig *g)
 	return term_attr(t, g->known && !panel_stale ? THEME_VALUE : THEME_DIM);
 }
 
-/* Age in seconds of the fleet's newest throughput or power sample. */
+/* Age in seconds of the fleet's newest sample of any figure. */
 static double fleet_age(const struct fleet *f, double now)
 {
 	double age = INFINITY;
 	for (size_t i = 0; i < f->ninst; i++)
-		for (int k = MET_THROUGHPUT; k <= MET_POWER; k++) {
+		for (int k = 0; k < MET__COUNT; k++) {
 			double a = series_age(&f->inst[i]->m[k], now);
 			if (a < age)
 				age = a;
@@ -300,7 +300,12 @@ static void draw_panel(struct overview *o, const struct view_ctx *c, WINDOW *w,
 		snprintf(txt, sizeof txt, "%s %s %zu", type, times, s->instances);
 		int cx = widget_text_in(t, w, y, x, cw, WIDGET_LEFT, true, term_attr(t, THEME_VALUE), txt);
 		if (s->reporting < s->instances) {
-			snprintf(txt, sizeof txt, "  %zu reporting", s->reporting);
+			/* other figures coming, throughput not (a machine without its
+			 * benchmark followed): "0 reporting" would read as a dead fleet */
+			if (s->reporting == 0 && !panel_stale && isfinite(age))
+				snprintf(txt, sizeof txt, "  no throughput yet");
+			else
+				snprintf(txt, sizeof txt, "  %zu reporting", s->reporting);
 			cx = widget_text_in(t, w, y, cx, end - cx, WIDGET_LEFT, true, term_attr(t, THEME_WARN), txt);
 		}
 		if (p->wide) {

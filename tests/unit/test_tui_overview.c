@@ -267,6 +267,40 @@ static void test_what_a_person_sees(void **state)
 	model_free(m);
 }
 
+/* A fleet whose instances report only some figures: one machine with its
+ * CPU utilization but no benchmark followed says "no throughput yet", not
+ * "0 reporting"; a fleet where 1 of 3 report throughput says "1 reporting". */
+static void test_partly_reporting(void **state)
+{
+	(void)state;
+	if (!screen || !have_utf8)
+		skip();
+	struct model *m = model_new();
+	struct fleet *me = model_add_fleet(m, "thisbox");
+	struct fleet *few = model_add_fleet(m, "few");
+	assert_non_null(me);
+	assert_non_null(few);
+	me->count = 1;
+	few->count = 3;
+	struct instance *cpu = fleet_instance(me, "host", true);
+	struct instance *one = fleet_instance(few, "a", true);
+	struct instance *two = fleet_instance(few, "b", true);
+	for (double t = NOW - 30; t <= NOW; t += 1) {
+		model_record(cpu, MET_UTIL, t, 42, PROV_MEASURED);
+		model_record(one, MET_THROUGHPUT, t, 10, PROV_MEASURED);
+		model_record(two, MET_POWER, t, 100, PROV_MEASURED);
+		model_tick(m, t);
+	}
+	struct term t = fake_term(true);
+	draw_all(&t, m, 40, 120, false);
+	char *text = screen_text();
+	assert_non_null(strstr(text, "no throughput yet"));
+	assert_null(strstr(text, "0 reporting"));
+	assert_non_null(strstr(text, "1 reporting"));
+	free(text);
+	model_free(m);
+}
+
 static void test_hostile_text(void **state)
 {
 	(void)state;
@@ -307,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes_and_fleets),
 		cmocka_unit_test(test_what_a_person_sees),
+		cmocka_unit_test(test_partly_reporting),
 		cmocka_unit_test(test_hostile_text),
 		cmocka_unit_test(test_many_fleets_say_so),
 	};
