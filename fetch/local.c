@@ -127,11 +127,148 @@ static bool wanted(const char *list, const char *name)
 	return false;
 }
 
-static void note_add(char *note, size_t n, const char *fmt, const char *a, const char *b)
+/* ---- the sensors, found at start or later ------------------------------------ */
+
+enum sensor_kind { SK_RAPL, SK_HWMON, SK_NVSMI, SK_NEURON, SK_CPU, SK__COUNT };
+static const char *const sensor_names[SK__COUNT] = { "rapl", "hwmon", "nvidia-smi", "neuron", "cpu" };
+
+/* What it takes to probe a sensor and start its source. */
+struct sensor_ctx {
+	struct model *m;
+	struct localbox *box;
+	char *root, *nvsmi_cmd, *neuron_cmd;        /* owned (a late sensor outlives the config) */
+	double interval, neuron_max_w;
+};
+
+/* Probes sensor k into *p and, when found, makes its source (NULL with a
+ * reason in e when it cannot).  *power: whether it measures watts. */
+static struct source *make_sensor(const struct sensor_ctx *c, enum sensor_kind k, struct lb_probe *p,
+                                  bool *power, char *e, size_t en)
 {
-	size_t o = strlen(note);
-	if (o + 1 < n)
-		snprintf(note + o, n - o, fmt, a, b);
+	memset(p, 0, sizeof *p);
+	*power = true;
+	switch (k) {
+	case SK_RAPL:
+		rapl_probe(c->root, p);
+		return p->found ? rapl_source_new(c->m, c->box, c->root, c->interval, e, en) : NULL;
+	case SK_HWMON:
+		hwmon_probe(c->root, p);
+		return p->found ? hwmon_source_new(c->m, c->box, c->root, c->interval, e, en) : NULL;
+	case SK_NVSMI:
+		nvsmi_probe(c->nvsmi_cmd, p);
+		return p->found ? nvsmi_source_new(c->m, c->box, c->nvsmi_cmd, c->interval, e, en) : NULL;
+	case SK_NEURON:
+		neuron_probe(c->neuron_cmd, c->root, p);
+		*power = !p->no_watts && c->neuron_max_w > 0;   /* watts: power files and a maximum */
+		return p->found ? neuron_source_new(c->m, c->box, c->neuron_cmd, c->root, c->neuron_max_w, e, en)
+		                : NULL;
+	case SK_CPU:
+		*power = false;
+		cpustat_probe(c->root, p);
+		return p->found ? cpustat_source_new(c->m, c->box, c->root, c->interval, e, en) : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void sensor_ctx_free(struct sensor_ctx *c)
+{
+	free(c->root);
+	free(c->nvsmi_cmd);
+	free(c->neuron_cmd);
+}
+
+static int sensor_ctx_copy(struct sensor_ctx *to, const struct sensor_ctx *from)
+{
+	*to = *from;
+	to->root = strdup(from->root);
+	to->nvsmi_cmd = from->nvsmi_cmd ? strdup(from->nvsmi_cmd) : NULL;
+	to->neuron_cmd = from->neuron_cmd ? strdup(from->neuron_cmd) : NULL;
+	if (!to->root || (from->nvsmi_cmd && !to->nvsmi_cmd) || (from->neuron_cmd && !to->neuron_cmd)) {
+		sensor_ctx_free(to);
+		return -1;
+	}
+	return 0;
+}
+
+/* A sensor not found at start: probed again every LOCAL_REPROBE seconds
+ * (the user may have run the chmod the note suggests, loaded a module,
+ * installed a tool), and once found, its source runs inside this one. */
+struct late {
+	struct source src;
+	struct sensor_ctx c;
+	enum sensor_kind k;
+	struct source *inner;
+	double next;
+};
+
+static int late_start(struct source *s, double now)
+{
+	struct late *l = s->priv;
+	l->next = now + LOCAL_REPROBE;
+	return 0;
+}
+
+static int late_fds(struct source *s, struct pollfd *fds, int max)
+{
+	struct late *l = s->priv;
+	return l->inner && l->inner->ops->fds ? l->inner->ops->fds(l->inner, fds, max) : 0;
+}
+
+static void late_ready(struct source *s, const struct pollfd *fds, int nfds, double now)
+{
+	struct late *l = s->priv;
+	if (l->inner && l->inner->ops->ready)
+		l->inner->ops->ready(l->inner, fds, nfds, now);
+}
+
+static double late_tick(struct source *s, double now)
+{
+	struct late *l = s->priv;
+	if (!l->inner && now >= l->next) {
+		struct lb_probe p;
+		bool power;
+		char e[256] = "";
+		l->inner = make_sensor(&l->c, l->k, &p, &power, e, sizeof e);
+		if (l->inner) {
+			l->inner->ops->start(l->inner, now);    /* a failure is in its health */
+			localbox_sensor(l->c.box, sensor_names[l->k], true, power, NULL);
+		} else {
+			localbox_sensor(l->c.box, sensor_names[l->k], false, false, e[0] ? e : p.what);
+			l->next = now + LOCAL_REPROBE;
+		}
+	}
+	return l->inner ? l->inner->ops->tick(l->inner, now) : l->next;
+}
+
+static void late_stop(struct source *s)
+{
+	if (!s)
+		return;
+	struct late *l = s->priv;
+	if (l->inner)
+		l->inner->ops->stop(l->inner);
+	sensor_ctx_free(&l->c);
+	free(l);
+}
+
+static const struct source_ops late_ops = {
+	.kind = "local-probe", .start = late_start, .fds = late_fds, .ready = late_ready,
+	.tick = late_tick, .stop = late_stop,
+};
+
+static struct source *late_new(const struct sensor_ctx *c, enum sensor_kind k)
+{
+	struct late *l = calloc(1, sizeof *l);
+	if (!l || sensor_ctx_copy(&l->c, c) < 0) {
+		free(l);
+		return NULL;
+	}
+	l->k = k;
+	l->src.ops = &late_ops;
+	l->src.model = c->m;
+	l->src.priv = l;
+	return &l->src;
 }
 
 int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_cfg *f,
@@ -153,69 +290,42 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 	struct localbox *box = localbox_new(m, fl, host);
 	if (!box)
 		goto oom;
-	double interval = f->interval > 0 ? f->interval : 1.0;
+	struct sensor_ctx sc = {
+		.m = m, .box = box, .root = (char *)root, .nvsmi_cmd = f->nvsmi_cmd, .neuron_cmd = f->neuron_cmd,
+		.interval = f->interval > 0 ? f->interval : 1.0, .neuron_max_w = f->neuron_max_w,
+	};
 
-	/* probe, then start what was found; the note lists both */
-	char found[200] = "", missing[400] = "";
+	/* probe, then start what was found; what was not is probed again
+	 * later; the note lists both */
+	struct lb_inventory inv = { .tables = t };
 	size_t nfound = 0;
-	struct {
-		const char *name;
-		int kind;
-	} sensors[] = { { "rapl", 0 }, { "hwmon", 1 }, { "nvidia-smi", 2 }, { "neuron", 3 }, { "cpu", 4 } };
-	bool have_power = false;
-	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
-		if (!wanted(f->sensors, sensors[i].name))
+	for (int k = 0; k < SK__COUNT; k++) {
+		if (!wanted(f->sensors, sensor_names[k]))
 			continue;
+		struct lb_sensor *e = &inv.s[inv.n++];
+		snprintf(e->name, sizeof e->name, "%s", sensor_names[k]);
 		struct lb_probe p;
-		memset(&p, 0, sizeof p);
-		struct source *s = NULL;
-		char e[256] = "";
-		switch (sensors[i].kind) {
-		case 0:
-			rapl_probe(root, &p);
+		char why[256] = "";
+		struct source *s = make_sensor(&sc, (enum sensor_kind)k, &p, &e->power, why, sizeof why);
+		if (!s) {
+			e->power = false;
 			if (p.found)
-				s = rapl_source_new(m, box, root, interval, e, sizeof e);
-			break;
-		case 1:
-			hwmon_probe(root, &p);
-			if (p.found)
-				s = hwmon_source_new(m, box, root, interval, e, sizeof e);
-			break;
-		case 2:
-			nvsmi_probe(f->nvsmi_cmd, &p);
-			if (p.found)
-				s = nvsmi_source_new(m, box, f->nvsmi_cmd, interval, e, sizeof e);
-			break;
-		case 3:
-			neuron_probe(f->neuron_cmd, root, &p);
-			if (p.found)
-				s = neuron_source_new(m, box, f->neuron_cmd, root, f->neuron_max_w, e, sizeof e);
-			break;
-		case 4:
-			cpustat_probe(root, &p);
-			if (p.found)
-				s = cpustat_source_new(m, box, root, interval, e, sizeof e);
-			break;
-		}
-		if (p.found && !s) {
-			note_add(missing, sizeof missing, "%s%s", missing[0] ? "; " : "", sensors[i].name);
-			note_add(missing, sizeof missing, " (%s)%s", e[0] ? e : "could not start", "");
-			continue;
-		}
-		if (!p.found) {
-			note_add(missing, sizeof missing, "%s%s", missing[0] ? "; " : "", p.what[0] ? p.what : sensors[i].name);
-			continue;
+				snprintf(e->why, sizeof e->why, "%s (%s)", sensor_names[k], why[0] ? why : "could not start");
+			else
+				snprintf(e->why, sizeof e->why, "%s", p.what[0] ? p.what : sensor_names[k]);
+			s = late_new(&sc, (enum sensor_kind)k);
+			if (!s) {
+				localbox_free(box);
+				goto oom;
+			}
+		} else {
+			e->found = true;
+			nfound++;
 		}
 		if (source_set_add(set, s) < 0) {
 			localbox_free(box);
 			goto oom;
 		}
-		nfound++;
-		if (sensors[i].kind == 3)       /* watts only from power files and a maximum */
-			have_power |= !p.no_watts && f->neuron_max_w > 0;
-		else if (sensors[i].kind != 4)
-			have_power = true;
-		note_add(found, sizeof found, "%s%s", found[0] ? ", " : "", sensors[i].name);
 	}
 
 	if (f->follow_file || f->follow_cmd || f->follow_counter) {
@@ -238,16 +348,9 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 		goto oom;
 
 	/* the note: what was found and not, and why the type is unknown */
-	struct lb_inventory inv = {
-		.have_power = have_power,
-		.throughput_only = f->sensors && !f->sensors[0] && !nfound,
-		.no_type_why = !local_on_ec2(root) ? ""
-		             : imds_disabled() ? ", and AWS_EC2_METADATA_DISABLED keeps the instance type unknown"
-		             : ", and the EC2 instance metadata service did not say the instance type",
-		.tables = t,
-	};
-	snprintf(inv.found, sizeof inv.found, "%s", found);
-	snprintf(inv.missing, sizeof inv.missing, "%s", missing);
+	inv.no_type_why = !local_on_ec2(root) ? ""
+	                : imds_disabled() ? ", and AWS_EC2_METADATA_DISABLED keeps the instance type unknown"
+	                : ", and the EC2 instance metadata service did not say the instance type";
 	localbox_inventory(box, &inv);
 	if (sensors_found)
 		*sensors_found = nfound;

@@ -29,10 +29,13 @@
 #include "fetch/source.h"
 
 #define LOCAL_SENSORS "rapl,hwmon,cpu,nvidia-smi,neuron"
+#define LOCAL_REPROBE 30.0      /* s between probes of a sensor not found */
 
 /* Adds the fleet (or reuses it) with its settings and its local sources to
  * the set, the box last, and sets the fleet's note (localbox_inventory; the
- * tables t, which may be NULL, say whether power can be estimated).
+ * tables t, which may be NULL, say whether power can be estimated).  A
+ * sensor not found is probed again every LOCAL_REPROBE seconds and started
+ * when it appears (a source of kind "local-probe" stands in for it).
  * *sensors_found (may be NULL) gets the number of sensors found (power,
  * utilization or accelerator; the followed benchmark does not count).  0,
  * or -1 with a message in err (out of memory, a bad regex). */

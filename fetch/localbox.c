@@ -198,21 +198,38 @@ struct source *localbox_source(struct localbox *b)
 	return b ? &b->src : NULL;
 }
 
+/* Appends `sep` (unless s is empty) and t to s, cut to n. */
+static void join(char *s, size_t n, const char *sep, const char *t)
+{
+	size_t o = strlen(s);
+	if (o + 1 < n)
+		snprintf(s + o, n - o, "%s%s", o ? sep : "", t);
+}
+
 static void write_note(struct localbox *b)
 {
 	const struct lb_inventory *v = &b->inv;
 	struct fleet *f = b->fleet;
 	const char *type = f->instance_type && f->instance_type[0] ? f->instance_type : NULL;
-	if (v->throughput_only) {
-		f->note[0] = '\0';
+	char found[200] = "", missing[sizeof f->note] = "";
+	bool have_power = false;
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->s[i].found)
+			join(found, sizeof found, ", ", v->s[i].name);
+		else
+			join(missing, sizeof missing, "; ", v->s[i].why[0] ? v->s[i].why : v->s[i].name);
+		have_power |= v->s[i].found && v->s[i].power;
+	}
+	if (!v->n) {
+		f->note[0] = '\0';     /* no sensor looked for: throughput only, as asked */
 		return;
 	}
-	if (!v->found[0]) {
-		snprintf(f->note, sizeof f->note, "no sensor found: %s", v->missing);
+	if (!found[0]) {
+		snprintf(f->note, sizeof f->note, "no sensor found: %s", missing);
 		return;
 	}
 	char how[240] = "";         /* how power is had without a sensor */
-	if (v->have_power)
+	if (have_power)
 		;
 	else if (!type)
 		snprintf(how, sizeof how, "no power sensor%s: give --type TYPE to estimate power from utilization",
@@ -225,8 +242,8 @@ static void write_note(struct localbox *b)
 	char from[64] = "";
 	if (b->type_from[0])
 		snprintf(from, sizeof from, "%sinstance type from %s", how[0] ? "; " : "", b->type_from);
-	snprintf(f->note, sizeof f->note, "sensors: %s%s%s%s%s%s%s", v->found, how[0] || from[0] ? " (" : "",
-	         how, from, how[0] || from[0] ? ")" : "", v->missing[0] ? "; not found: " : "", v->missing);
+	snprintf(f->note, sizeof f->note, "sensors: %s%s%s%s%s%s%s", found, how[0] || from[0] ? " (" : "",
+	         how, from, how[0] || from[0] ? ")" : "", missing[0] ? "; not found: " : "", missing);
 }
 
 void localbox_inventory(struct localbox *b, const struct lb_inventory *inv)
@@ -236,6 +253,23 @@ void localbox_inventory(struct localbox *b, const struct lb_inventory *inv)
 	b->inv = *inv;
 	b->have_inv = true;
 	write_note(b);
+}
+
+void localbox_sensor(struct localbox *b, const char *name, bool found, bool power, const char *why)
+{
+	if (!b || !name)
+		return;
+	for (size_t i = 0; i < b->inv.n; i++) {
+		struct lb_sensor *s = &b->inv.s[i];
+		if (strcmp(s->name, name) != 0)
+			continue;
+		s->found = found;
+		s->power = found && power;
+		snprintf(s->why, sizeof s->why, "%s", found || !why ? "" : why);
+		if (b->have_inv)
+			write_note(b);
+		return;
+	}
 }
 
 int localbox_learn_type(struct localbox *b, const char *type, const char *from)

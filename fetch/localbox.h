@@ -91,24 +91,33 @@ int localbox_declare(struct localbox *b, const char *component, enum lb_kind kin
  * fresh components at `now` into buf; returns buf. */
 const char *localbox_describe(const struct localbox *b, double now, char *buf, size_t n);
 
-/* What local mode found on the machine, for the fleet's note (one line on
- * screen and in reports):
- *   "sensors: rapl, cpu (CLAUSE); not found: ..."   or
- *   "no sensor found: ..."                           or  "" (throughput only)
- * where CLAUSE says how power is had when no sensor measures it: estimated
- * from utilization with the type's power model, unknown for want of one in
- * data/power.csv, or unknown for want of the type (why: no_type_why, then
- * "give --type TYPE").  It also says where a learned type came from. */
+/* What local mode looked for on the machine, for the fleet's note (one
+ * line on screen and in reports):
+ *   "sensors: rapl, cpu (CLAUSE); not found: WHY; WHY"   or
+ *   "no sensor found: WHY; WHY"                          or  "" (none looked for)
+ * where CLAUSE says how power is had when no sensor found measures it:
+ * estimated from utilization with the type's power model, unknown for want
+ * of one in data/power.csv, or unknown for want of the type (why:
+ * no_type_why, then "give --type TYPE").  It also says where a learned type
+ * came from. */
+#define LB_MAX_SENSORS 8
+struct lb_sensor {
+	char name[16];              /* "rapl", "nvidia-smi"... */
+	bool found;
+	bool power;                 /* found, and it measures power */
+	char why[200];              /* not found: why (lb_probe.what) */
+};
 struct lb_inventory {
-	char found[200];            /* "rapl, cpu" */
-	char missing[400];          /* what was not found and why */
-	bool have_power;            /* a sensor found measures power */
-	bool throughput_only;       /* sensors = "" was asked: no note */
+	struct lb_sensor s[LB_MAX_SENSORS];
+	size_t n;
 	const char *no_type_why;    /* ", and IMDS did not say..." or "" (static) */
 	const struct tables *tables;    /* for the power model; may be NULL */
 };
 /* Keeps the inventory (tables by pointer) and writes the fleet's note. */
 void localbox_inventory(struct localbox *b, const struct lb_inventory *inv);
+/* A sensor of the inventory found after all (or still not, with a new
+ * reason): the note is written again.  Unknown names are ignored. */
+void localbox_sensor(struct localbox *b, const char *name, bool found, bool power, const char *why);
 
 /* The machine's instance type, as a part learned it (`from`: neuron-monitor's
  * instance_info): set on the fleet when it has none (fleet_learn_type), and

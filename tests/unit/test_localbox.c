@@ -133,6 +133,15 @@ static void test_throughput_benchmark_wins(void **state)
 	box_close(&x);
 }
 
+/* A sensor of an inventory. */
+static struct lb_sensor sensor(const char *name, bool found, bool power, const char *why)
+{
+	struct lb_sensor e = { .found = found, .power = power };
+	snprintf(e.name, sizeof e.name, "%s", name);
+	snprintf(e.why, sizeof e.why, "%s", why ? why : "");
+	return e;
+}
+
 /* The note: what was found, and how power is had without a sensor. */
 static void test_inventory_note(void **state)
 {
@@ -143,9 +152,10 @@ static void test_inventory_note(void **state)
 	t.npower = 1;
 	struct fixture x;
 	box_open(&x);
-	struct lb_inventory inv = { .found = "cpu", .missing = "no powercap zones",
-	                            .no_type_why = ", and AWS_EC2_METADATA_DISABLED keeps it unknown",
+	struct lb_inventory inv = { .n = 2, .no_type_why = ", and AWS_EC2_METADATA_DISABLED keeps it unknown",
 	                            .tables = &t };
+	inv.s[0] = sensor("rapl", false, false, "no powercap zones");
+	inv.s[1] = sensor("cpu", true, false, NULL);
 	localbox_inventory(x.b, &inv);
 	assert_string_equal(x.f->note, "sensors: cpu (no power sensor, and AWS_EC2_METADATA_DISABLED keeps "
 	                    "it unknown: give --type TYPE to estimate power from utilization); not found: "
@@ -157,15 +167,16 @@ static void test_inventory_note(void **state)
 	assert_int_equal(fleet_set_str(&x.f->instance_type, "inf2.xlarge"), 0);  /* no power model */
 	localbox_inventory(x.b, &inv);
 	assert_non_null(strstr(x.f->note, "no power model for inf2.xlarge: power unknown"));
-	inv.have_power = true;
-	inv.missing[0] = '\0';
-	localbox_inventory(x.b, &inv);
-	assert_string_equal(x.f->note, "sensors: cpu");
-	inv.found[0] = '\0';
-	snprintf(inv.missing, sizeof inv.missing, "nothing");
-	localbox_inventory(x.b, &inv);
-	assert_string_equal(x.f->note, "no sensor found: nothing");
-	inv.throughput_only = true;
+	/* RAPL appears later: found, measuring power, gone from "not found" */
+	localbox_sensor(x.b, "rapl", true, true, NULL);
+	assert_string_equal(x.f->note, "sensors: rapl, cpu");
+	localbox_sensor(x.b, "rapl", false, false, "energy_uj is readable by root only");
+	assert_non_null(strstr(x.f->note, "; not found: energy_uj is readable by root only"));
+	localbox_sensor(x.b, "no-such-sensor", true, true, NULL);      /* ignored */
+	assert_non_null(strstr(x.f->note, "not found"));
+	localbox_sensor(x.b, "cpu", false, false, "no /proc/stat");
+	assert_string_equal(x.f->note, "no sensor found: energy_uj is readable by root only; no /proc/stat");
+	inv.n = 0;                                  /* sensors = "": throughput only */
 	localbox_inventory(x.b, &inv);
 	assert_string_equal(x.f->note, "");
 	box_close(&x);
@@ -184,7 +195,9 @@ static void test_type_learned(void **state)
 	t.nprice = 1;
 	struct fixture x;
 	box_open(&x);
-	struct lb_inventory inv = { .found = "neuron, cpu", .no_type_why = "", .tables = &t };
+	struct lb_inventory inv = { .n = 2, .no_type_why = "", .tables = &t };
+	inv.s[0] = sensor("neuron", true, false, NULL);
+	inv.s[1] = sensor("cpu", true, false, NULL);
 	localbox_inventory(x.b, &inv);
 	assert_non_null(strstr(x.f->note, "give --type TYPE"));
 	assert_int_equal(x.m->types_learned, 0);
@@ -204,7 +217,7 @@ static void test_type_learned(void **state)
 
 	box_open(&x);
 	assert_int_equal(fleet_set_str(&x.f->instance_type, "inf2.xlarge"), 0);   /* --type */
-	inv.have_power = true;
+	inv.s[0].power = true;
 	localbox_inventory(x.b, &inv);
 	assert_int_equal(localbox_learn_type(x.b, "trn1.2xlarge", "neuron-monitor"), 0);
 	assert_string_equal(x.f->instance_type, "inf2.xlarge");

@@ -30,6 +30,7 @@
 #include "core/model.h"
 #include "fetch/cpustat.h"
 #include "fetch/hwmon.h"
+#include "fetch/local.h"
 #include "fetch/localbox.h"
 #include "fetch/rapl.h"
 #include "fetch/sysfs.h"
@@ -657,6 +658,65 @@ static void cpustat_missing(void **state)
 	assert_int_equal(x->f->nhealth, 0);
 }
 
+/* ---- a sensor that appears after start ----------------------------------------- */
+
+/* RAPL readable by root only at start (the note says so, with the chmod
+ * that fixes it); the user runs the chmod; within LOCAL_REPROBE seconds
+ * RAPL is read, the note lists it, and the machine's power follows. */
+static void sensor_found_after_start(void **state)
+{
+	struct fx *x = *state;
+	zone(x, "intel-rapl:0", "package-0", 1000000, RANGE);
+	put(x, "proc/stat", "cpu  100 0 100 800 0 0 0 0 0 0\n");
+	fault_match = "/intel-rapl:";
+	sysfs_fault_hook = fault_eacces;
+
+	struct fleet_cfg c;
+	fleetcfg_init(&c);
+	c.source = FLEET_SRC_LOCAL;
+	assert_non_null(c.name = strdup("me"));
+	assert_non_null(c.sensors = strdup("rapl,cpu"));
+	struct source_set set;
+	source_set_init(&set);
+	char err[256];
+	size_t found = 9;
+	assert_int_equal(local_fleet_add(x->m, &set, &c, x->root, NULL, &found, err, sizeof err), 0);
+	fleetcfg_free(&c);
+	assert_int_equal(found, 1);                     /* cpu */
+	struct fleet *me = model_fleet(x->m, "me");
+	assert_non_null(me);
+	assert_non_null(strstr(me->note, "sensors: cpu"));
+	assert_non_null(strstr(me->note, "root only"));
+
+	double t0 = 100;
+	assert_int_equal(source_set_start(&set, t0), 0);
+	source_set_tick(&set, t0);
+	source_set_tick(&set, t0 + LOCAL_REPROBE / 2);  /* too early to look again */
+	assert_non_null(strstr(me->note, "root only"));
+	double next = source_set_tick(&set, t0 + LOCAL_REPROBE);   /* still root only */
+	assert_true(next > t0 + LOCAL_REPROBE);
+	assert_non_null(strstr(me->note, "root only"));
+
+	sysfs_fault_hook = NULL;                        /* chmod o+r .../energy_uj */
+	double t = t0 + 2 * LOCAL_REPROBE;
+	source_set_tick(&set, t);
+	assert_non_null(strstr(me->note, "sensors: rapl, cpu"));
+	assert_null(strstr(me->note, "root only"));
+	int seen = 0;
+	for (size_t i = 0; i < me->nhealth; i++)
+		seen += strcmp(me->health[i]->kind, "rapl") == 0;
+	assert_int_equal(seen, 1);
+	/* 40 J a second from now on: the machine's power is RAPL's */
+	for (int i = 1; i <= 3; i++) {
+		energy(x, "intel-rapl:0", 1000000 + (uint64_t)i * 40000000);
+		source_set_tick(&set, t + i);
+	}
+	const struct series *pw = &me->inst[0]->m[MET_POWER];
+	assert_true(pw->last_t == t + 3);
+	assert_float_equal(pw->last_v, 40.0, 1e-6);
+	source_set_free(&set);
+}
+
 /* ---- the shipped fixture tree ----------------------------------------------- */
 
 static void fixture_tree_probes(void **state)
@@ -690,6 +750,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hwmon_amd_energy_sockets_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(cpustat_percent, setup, teardown),
 		cmocka_unit_test_setup_teardown(cpustat_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(sensor_found_after_start, setup, teardown),
 		cmocka_unit_test(fixture_tree_probes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
