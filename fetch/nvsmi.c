@@ -21,12 +21,6 @@
 
 /* ---- the line parser ------------------------------------------------------ */
 
-static void set_err(char *err, size_t n, const char *s)
-{
-	if (n)
-		fmt_sanitize(err, n, s, true);
-}
-
 /* [begin, end) without the spaces around it */
 static void trim(const char **b, const char **e)
 {
@@ -36,9 +30,10 @@ static void trim(const char **b, const char **e)
 		(*e)--;
 }
 
+/* [b, e) into dst (n bytes), control characters replaced. */
 static void copy_field(char *dst, size_t n, const char *b, const char *e)
 {
-	char raw[256];
+	char raw[512];
 	size_t len = (size_t)(e - b);
 	if (len >= sizeof raw)
 		len = sizeof raw - 1;
@@ -175,15 +170,8 @@ int nvsmi_parse_line(const char *line, struct nvsmi_sample *out, char *err, size
 	return 0;
 
 not_sample:
-	if (n) {
-		char raw[512];
-		size_t len = (size_t)(le - lb);
-		if (len >= sizeof raw)
-			len = sizeof raw - 1;
-		memcpy(raw, lb, len);
-		raw[len] = '\0';
-		set_err(err, n, raw);
-	}
+	if (n)
+		copy_field(err, n, lb, le);
 	return -1;
 }
 
