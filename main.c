@@ -230,7 +230,7 @@ static int add_live_sources(struct model *m, struct source_set *set, const struc
 			continue;
 		if (f.source == FLEET_SRC_LOCAL) {     /* this machine's sensors */
 			const char *root = getenv("PERWATT_SYSFS_ROOT");
-			if (local_fleet_add(m, set, &f, root ? root : "", t, NULL, err, sizeof err) < 0) {
+			if (local_fleet_add(m, set, &f, root ? root : "", t, NULL, NULL, err, sizeof err) < 0) {
 				fprintf(stderr, "perwatt: fleet %s: %s\n", f.name, err);
 				source_set_add(set, http_source(h));
 				return 2;
@@ -289,20 +289,14 @@ static int add_local_sources(struct model *m, struct source_set *set, const stru
 		return 1;
 	}
 	size_t found = 0;
-	if (local_fleet_add(m, set, &f, root, t, &found, err, sizeof err) < 0) {
+	if (local_fleet_add(m, set, &f, root, t, ". Try --follow LOG --match REGEX, or press d for the demo",
+	                    &found, err, sizeof err) < 0) {
 		fprintf(stderr, "perwatt: %s\n", err);
 		fleetcfg_free(&f);
 		return 2;
 	}
 	struct fleet *me = model_fleet(m, host);
 	*nothing = found == 0 && !c->follow && !c->follow_cmd && !c->follow_counter;
-	if (*nothing && me) {
-		static const char tail[] = ". Try --follow LOG --match REGEX, or press d for the demo";
-		size_t room = sizeof me->note - sizeof tail;
-		if (strlen(me->note) > room)
-			me->note[room] = '\0';
-		strcat(me->note, tail);
-	}
 	for (size_t i = 0; i < c->ncompare && rc == 0; i++) {
 		char to[64];
 		const char *eq = strchr(c->compare[i], '=');

@@ -272,8 +272,8 @@ static struct source *late_new(const struct sensor_ctx *c, enum sensor_kind k)
 }
 
 int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_cfg *f,
-                    const char *root, const struct tables *t, size_t *sensors_found,
-                    char *err, size_t errlen)
+                    const char *root, const struct tables *t, const char *hint,
+                    size_t *sensors_found, char *err, size_t errlen)
 {
 	if (sensors_found)
 		*sensors_found = 0;
@@ -297,7 +297,7 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 
 	/* probe, then start what was found; what was not is probed again
 	 * later; the note lists both */
-	struct lb_inventory inv = { .tables = t };
+	struct lb_inventory inv = { .tables = t, .hint = hint };
 	size_t nfound = 0;
 	for (int k = 0; k < SK__COUNT; k++) {
 		if (!wanted(f->sensors, sensor_names[k]))

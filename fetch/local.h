@@ -33,15 +33,17 @@
 
 /* Adds the fleet (or reuses it) with its settings and its local sources to
  * the set, the box last, and sets the fleet's note (localbox_inventory; the
- * tables t, which may be NULL, say whether power can be estimated).  A
+ * tables t, which may be NULL, say whether power can be estimated; `hint`,
+ * which may be NULL, follows "no sensor found: ..." while that is so and no
+ * benchmark is followed).  A
  * sensor not found is probed again every LOCAL_REPROBE seconds and started
  * when it appears (a source of kind "local-probe" stands in for it).
  * *sensors_found (may be NULL) gets the number of sensors found (power,
  * utilization or accelerator; the followed benchmark does not count).  0,
  * or -1 with a message in err (out of memory, a bad regex). */
 int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_cfg *f,
-                    const char *root, const struct tables *t, size_t *sensors_found,
-                    char *err, size_t errlen);
+                    const char *root, const struct tables *t, const char *hint,
+                    size_t *sensors_found, char *err, size_t errlen);
 
 /* This machine's name for the instance: the host name, else "this machine". */
 void local_hostname(char *buf, size_t n);

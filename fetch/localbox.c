@@ -225,7 +225,9 @@ static void write_note(struct localbox *b)
 		return;
 	}
 	if (!found[0]) {
-		snprintf(f->note, sizeof f->note, "no sensor found: %s", missing);
+		const char *hint = v->hint && !b->has_bench ? v->hint : "";
+		size_t room = sizeof f->note - sizeof "no sensor found: " - strlen(hint);
+		snprintf(f->note, sizeof f->note, "no sensor found: %.*s%s", (int)room, missing, hint);
 		return;
 	}
 	char how[240] = "";         /* how power is had without a sensor */

@@ -111,6 +111,8 @@ struct lb_inventory {
 	struct lb_sensor s[LB_MAX_SENSORS];
 	size_t n;
 	const char *no_type_why;    /* ", and IMDS did not say..." or "" (static) */
+	const char *hint;           /* after "no sensor found: ..." when no benchmark
+	                             * is followed either, or NULL (static) */
 	const struct tables *tables;    /* for the power model; may be NULL */
 };
 /* Keeps the inventory (tables by pointer) and writes the fleet's note. */

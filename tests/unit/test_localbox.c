@@ -176,6 +176,31 @@ static void test_inventory_note(void **state)
 	assert_non_null(strstr(x.f->note, "not found"));
 	localbox_sensor(x.b, "cpu", false, false, "no /proc/stat");
 	assert_string_equal(x.f->note, "no sensor found: energy_uj is readable by root only; no /proc/stat");
+	/* local mode's hint follows, and stays when a sensor is probed again */
+	inv.s[0] = sensor("rapl", false, false, "no powercap zones");
+	inv.s[1] = sensor("cpu", false, false, "no /proc/stat");
+	inv.hint = ". Try --follow";
+	localbox_inventory(x.b, &inv);
+	assert_string_equal(x.f->note, "no sensor found: no powercap zones; no /proc/stat. Try --follow");
+	localbox_sensor(x.b, "rapl", false, false, "energy_uj is readable by root only");
+	assert_string_equal(x.f->note, "no sensor found: energy_uj is readable by root only; no /proc/stat. "
+	                    "Try --follow");
+	/* a long reason is cut, the hint is kept */
+	char longwhy[200];
+	memset(longwhy, 'x', sizeof longwhy - 1);
+	longwhy[sizeof longwhy - 1] = '\0';
+	inv.s[0] = sensor("rapl", false, false, longwhy);
+	inv.s[1] = sensor("cpu", false, false, longwhy);
+	inv.s[2] = sensor("hwmon", false, false, longwhy);
+	inv.n = 3;
+	localbox_inventory(x.b, &inv);
+	assert_true(strlen(x.f->note) == sizeof x.f->note - 1);
+	assert_non_null(strstr(x.f->note, "x. Try --follow"));
+	/* a benchmark followed: no hint */
+	assert_int_equal(localbox_declare(x.b, "bench", LB_BENCH), 0);
+	localbox_inventory(x.b, &inv);
+	assert_null(strstr(x.f->note, "Try --follow"));
+	inv.hint = NULL;
 	inv.n = 0;                                  /* sensors = "": throughput only */
 	localbox_inventory(x.b, &inv);
 	assert_string_equal(x.f->note, "");

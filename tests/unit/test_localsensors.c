@@ -680,7 +680,7 @@ static void sensor_found_after_start(void **state)
 	source_set_init(&set);
 	char err[256];
 	size_t found = 9;
-	assert_int_equal(local_fleet_add(x->m, &set, &c, x->root, NULL, &found, err, sizeof err), 0);
+	assert_int_equal(local_fleet_add(x->m, &set, &c, x->root, NULL, NULL, &found, err, sizeof err), 0);
 	fleetcfg_free(&c);
 	assert_int_equal(found, 1);                     /* cpu */
 	struct fleet *me = model_fleet(x->m, "me");
