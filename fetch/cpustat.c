@@ -127,10 +127,7 @@ static double cpustat_tick(struct source *s, double now)
 		}
 		/* else too soon, or no tick counted: keep the older reading */
 	}
-	c->next += c->interval;
-	if (c->next <= now)
-		c->next = now + c->interval;
-	return c->next;
+	return localbox_part_next(&c->next, c->interval, now);
 }
 
 static void cpustat_stop(struct source *s)
@@ -150,15 +147,8 @@ static const struct source_ops cpustat_ops = {
 struct source *cpustat_source_new(struct model *m, struct localbox *b, const char *root,
                                   double interval, char *err, size_t errlen)
 {
-	if (!m || !b || !isfinite(interval) || interval < 0) {
-		if (errlen)
-			snprintf(err, errlen, "cpustat: %s", !m || !b ? "no model or box" : "bad poll interval");
+	if (!localbox_part_args("cpustat", m, b, &interval, err, errlen))
 		return NULL;
-	}
-	if (interval == 0)
-		interval = 1;
-	if (interval < RATE_MIN_DT)
-		interval = RATE_MIN_DT;
 	struct lb_probe p;
 	if (!cpustat_probe(root, &p)) {
 		if (errlen)

@@ -330,17 +330,8 @@ static double hwmon_tick(struct source *src, double now)
 		if (localbox_put(h->box, s->id, s->kind, MET_POWER, now, w, PROV_MEASURED) < 0 && !note[0])
 			snprintf(note, sizeof note, "%s: too many components on this machine", name);
 	}
-	if (read_ok == 0) {
-		health_set_error(h->health, HEALTH_FAILING, "%s", note[0] ? note : "no sensor could be read");
-	} else {
-		health_set_ok(h->health, now, (clock_now() - t0) * 1e3);
-		if (note[0])
-			health_set_error(h->health, HEALTH_OK, "%s", note);
-	}
-	h->next += h->interval;
-	if (h->next <= now)
-		h->next = now + h->interval;
-	return h->next;
+	localbox_part_health(h->health, read_ok, note, "no sensor could be read", now, t0);
+	return localbox_part_next(&h->next, h->interval, now);
 }
 
 static void hwmon_stop(struct source *s)
@@ -360,15 +351,8 @@ static const struct source_ops hwmon_ops = {
 struct source *hwmon_source_new(struct model *m, struct localbox *b, const char *root,
                                 double interval, char *err, size_t errlen)
 {
-	if (!m || !b || !isfinite(interval) || interval < 0) {
-		if (errlen)
-			snprintf(err, errlen, "hwmon: %s", !m || !b ? "no model or box" : "bad poll interval");
+	if (!localbox_part_args("hwmon", m, b, &interval, err, errlen))
 		return NULL;
-	}
-	if (interval == 0)
-		interval = 1;
-	if (interval < RATE_MIN_DT)
-		interval = RATE_MIN_DT;
 	struct hwmon *h = calloc(1, sizeof *h);
 	struct scan *sc = malloc(sizeof *sc);
 	if (!h || !sc || !(h->root = strdup(root ? root : ""))) {

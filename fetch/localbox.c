@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/format.h"
+#include "core/rate.h"
 #include "fetch/localbox.h"
 
 struct part {
@@ -318,4 +319,39 @@ const char *localbox_describe(const struct localbox *b, double now, char *buf, s
 	if (o >= n)
 		buf[n - 1] = '\0';
 	return buf;
+}
+
+bool localbox_part_args(const char *kind, const struct model *m, const struct localbox *b,
+                        double *interval, char *err, size_t errlen)
+{
+	if (!m || !b || !isfinite(*interval) || *interval < 0) {
+		if (errlen)
+			snprintf(err, errlen, "%s: %s", kind, !m || !b ? "no model or box" : "bad poll interval");
+		return false;
+	}
+	if (*interval == 0)
+		*interval = 1;
+	if (*interval < RATE_MIN_DT)
+		*interval = RATE_MIN_DT;
+	return true;
+}
+
+double localbox_part_next(double *next, double interval, double now)
+{
+	*next += interval;
+	if (*next <= now)
+		*next = now + interval;
+	return *next;
+}
+
+void localbox_part_health(struct source_health *h, size_t read_ok, const char *note,
+                          const char *none_read, double now, double t0)
+{
+	if (read_ok == 0) {
+		health_set_error(h, HEALTH_FAILING, "%s", note[0] ? note : none_read);
+	} else {
+		health_set_ok(h, now, (clock_now() - t0) * 1e3);
+		if (note[0])
+			health_set_error(h, HEALTH_OK, "%s", note);
+	}
 }

@@ -130,4 +130,23 @@ int localbox_learn_type(struct localbox *b, const char *type, const char *from);
 struct fleet *localbox_fleet(const struct localbox *b);
 struct instance *localbox_instance(const struct localbox *b);
 
+/* ---- for the polled sensor parts (rapl, hwmon, cpustat) ------------------ */
+
+/* A part's constructor arguments, checked, and its poll interval settled:
+ * 0 means 1 s, and less than RATE_MIN_DT is raised to it (faster polls could
+ * never give a rate).  false, with "KIND: no model or box" or "KIND: bad poll
+ * interval" in err, when they will not do. */
+bool localbox_part_args(const char *kind, const struct model *m, const struct localbox *b,
+                        double *interval, char *err, size_t errlen);
+
+/* The poll after the one due at *next, `interval` apart; polls missed (a
+ * stalled loop) are skipped, not made up.  Sets *next and returns it. */
+double localbox_part_next(double *next, double interval, double now);
+
+/* A poll's health, the poll begun at clock_now() `t0`: failing with `note`
+ * (`none_read` when note is "") when nothing could be read; else ok, with
+ * `note`, when there is one, as a warning. */
+void localbox_part_health(struct source_health *h, size_t read_ok, const char *note,
+                          const char *none_read, double now, double t0);
+
 #endif

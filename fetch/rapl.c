@@ -344,17 +344,8 @@ static double rapl_tick(struct source *s, double now)
 		permission_msg(msg, sizeof msg, r->n, r->family);
 		snprintf(note, sizeof note, "%s", msg);
 	}
-	if (read_ok == 0) {
-		health_set_error(r->health, HEALTH_FAILING, "%s", note[0] ? note : "no zone could be read");
-	} else {
-		health_set_ok(r->health, now, (clock_now() - t0) * 1e3);
-		if (note[0])
-			health_set_error(r->health, HEALTH_OK, "%s", note);
-	}
-	r->next += r->interval;
-	if (r->next <= now)
-		r->next = now + r->interval;
-	return r->next;
+	localbox_part_health(r->health, read_ok, note, "no zone could be read", now, t0);
+	return localbox_part_next(&r->next, r->interval, now);
 }
 
 static void rapl_stop(struct source *s)
@@ -374,20 +365,8 @@ static const struct source_ops rapl_ops = {
 struct source *rapl_source_new(struct model *m, struct localbox *b, const char *root,
                                double interval, char *err, size_t errlen)
 {
-	if (!m || !b) {
-		if (errlen)
-			snprintf(err, errlen, "rapl: no model or box");
+	if (!localbox_part_args("rapl", m, b, &interval, err, errlen))
 		return NULL;
-	}
-	if (!isfinite(interval) || interval < 0) {
-		if (errlen)
-			snprintf(err, errlen, "rapl: bad poll interval");
-		return NULL;
-	}
-	if (interval == 0)
-		interval = 1;
-	if (interval < RATE_MIN_DT)
-		interval = RATE_MIN_DT;     /* faster polls could never give a rate */
 	struct rapl *r = calloc(1, sizeof *r);
 	struct scan *sc = malloc(sizeof *sc);
 	if (!r || !sc || !(r->root = strdup(root ? root : ""))) {
