@@ -726,6 +726,23 @@ static bool check_token(const cJSON *root, char *err, size_t errlen)
 	return false;
 }
 
+/* parse_answer for an answer that holds one list, `key` (absent or null:
+ * empty, else an array), and an optional NextToken string: the root and
+ * *list, or NULL with a message. */
+static cJSON *parse_list_answer(const char *body, size_t len, const char *key, const cJSON **list,
+                                char *err, size_t errlen)
+{
+	cJSON *root = parse_answer(body, len, err, errlen);
+	if (!root)
+		return NULL;
+	if (!opt_array(root, key, list))
+		seterr(err, errlen, "%s is not an array", key);
+	else if (check_token(root, err, errlen))
+		return root;
+	cJSON_Delete(root);
+	return NULL;
+}
+
 static int take_token(const cJSON *root, char **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -850,17 +867,18 @@ int cw_gmd_parse(const char *body, size_t len, const struct cw_gmd_sink *sink,
 	cJSON *root = parse_answer(body, len, err, errlen);
 	if (!root)
 		return -1;
+	int rc = -1;
 	const cJSON *results, *msgs, *r;
 	if (!opt_array(root, "MetricDataResults", &results) || !opt_array(root, "Messages", &msgs)) {
 		seterr(err, errlen, "MetricDataResults and Messages must be arrays");
-		goto fail;
+		goto out;
 	}
 	if (!check_token(root, err, errlen))
-		goto fail;
+		goto out;
 	size_t i = 0;
 	cJSON_ArrayForEach(r, results) {
 		if (!check_result(r, i++, err, errlen))
-			goto fail;
+			goto out;
 	}
 
 	/* Everything is well-formed: deliver. */
@@ -886,7 +904,7 @@ int cw_gmd_parse(const char *body, size_t len, const struct cw_gmd_sink *sink,
 			}
 			if (sink && sink->point && sink->point(sink->user, res.id, t->valuedouble, v->valuedouble)) {
 				seterr(err, errlen, "stopped by the caller");
-				goto fail;
+				goto out;
 			}
 			res.points++;
 		}
@@ -899,17 +917,14 @@ int cw_gmd_parse(const char *body, size_t len, const struct cw_gmd_sink *sink,
 			info->failed++;
 		if (sink && sink->result && sink->result(sink->user, &res)) {
 			seterr(err, errlen, "stopped by the caller");
-			goto fail;
+			goto out;
 		}
 	}
 	join_messages(info->messages, sizeof info->messages, msgs);
-	if (take_token(root, &info->next_token, err, errlen))
-		goto fail;
+	rc = take_token(root, &info->next_token, err, errlen);
+out:
 	cJSON_Delete(root);
-	return 0;
-fail:
-	cJSON_Delete(root);
-	return -1;
+	return rc;
 }
 
 /* First pass over one ListMetrics metric. */
@@ -947,20 +962,15 @@ int cw_lm_parse(const char *body, size_t len,
 	if (!info)
 		info = &dummy;
 	memset(info, 0, sizeof *info);
-	cJSON *root = parse_answer(body, len, err, errlen);
+	const cJSON *metrics, *m;
+	cJSON *root = parse_list_answer(body, len, "Metrics", &metrics, err, errlen);
 	if (!root)
 		return -1;
-	const cJSON *metrics, *m;
-	if (!opt_array(root, "Metrics", &metrics)) {
-		seterr(err, errlen, "Metrics is not an array");
-		goto fail;
-	}
-	if (!check_token(root, err, errlen))
-		goto fail;
+	int rc = -1;
 	size_t i = 0;
 	cJSON_ArrayForEach(m, metrics) {
 		if (!check_metric(m, i++, err, errlen))
-			goto fail;
+			goto out;
 	}
 	cJSON_ArrayForEach(m, metrics) {
 		struct cw_dim dims[CW_MAX_DIMS];
@@ -974,17 +984,14 @@ int cw_lm_parse(const char *body, size_t len,
 		}
 		if (fn && fn(user, &met)) {
 			seterr(err, errlen, "stopped by the caller");
-			goto fail;
+			goto out;
 		}
 		info->metrics++;
 	}
-	if (take_token(root, &info->next_token, err, errlen))
-		goto fail;
+	rc = take_token(root, &info->next_token, err, errlen);
+out:
 	cJSON_Delete(root);
-	return 0;
-fail:
-	cJSON_Delete(root);
-	return -1;
+	return rc;
 }
 
 /* An attribute that, when present, must have this value. */
@@ -1040,35 +1047,30 @@ int cw_products_parse(const char *body, size_t len,
 	if (!info)
 		info = &dummy;
 	memset(info, 0, sizeof *info);
-	cJSON *root = parse_answer(body, len, err, errlen);
+	const cJSON *list, *e;
+	cJSON *root = parse_list_answer(body, len, "PriceList", &list, err, errlen);
 	if (!root)
 		return -1;
+	int rc = -1;
 	cJSON **docs = NULL;
 	size_t ndocs = 0;
-	const cJSON *list, *e;
-	if (!opt_array(root, "PriceList", &list)) {
-		seterr(err, errlen, "PriceList is not an array");
-		goto fail;
-	}
-	if (!check_token(root, err, errlen))
-		goto fail;
 	int count = list ? cJSON_GetArraySize(list) : 0;
 	if (count > 0 && !(docs = calloc((size_t)count, sizeof *docs))) {
 		seterr(err, errlen, "out of memory");
-		goto fail;
+		goto out;
 	}
 	/* First pass: every entry is a string holding a JSON object. */
 	cJSON_ArrayForEach(e, list) {
 		if (!cJSON_IsString(e) || !e->valuestring) {
 			seterr(err, errlen, "PriceList[%zu] is not a string (PriceList holds JSON texts)", ndocs);
-			goto fail;
+			goto out;
 		}
 		const char *end = NULL;
 		cJSON *doc = cJSON_ParseWithOpts(e->valuestring, &end, true);
 		if (!doc || !cJSON_IsObject(doc)) {
 			cJSON_Delete(doc);
 			seterr(err, errlen, "PriceList[%zu] is not a JSON object", ndocs);
-			goto fail;
+			goto out;
 		}
 		docs[ndocs++] = doc;
 	}
@@ -1093,24 +1095,19 @@ int cw_products_parse(const char *body, size_t len,
 			p.region_code = s;
 		if (fn && fn(user, &p)) {
 			seterr(err, errlen, "stopped by the caller");
-			goto fail;
+			goto out;
 		}
 		info->accepted++;
 	}
-	if (take_token(root, &info->next_token, err, errlen))
-		goto fail;
+	rc = take_token(root, &info->next_token, err, errlen);
+out:
 	for (size_t i = 0; i < ndocs; i++)
 		cJSON_Delete(docs[i]);
 	free(docs);
 	cJSON_Delete(root);
-	return 0;
-fail:
-	for (size_t i = 0; i < ndocs; i++)
-		cJSON_Delete(docs[i]);
-	free(docs);
-	cJSON_Delete(root);
-	info->entries = info->accepted = info->skipped = 0;
-	return -1;
+	if (rc)
+		info->entries = info->accepted = info->skipped = 0;
+	return rc;
 }
 
 /* ---- errors ------------------------------------------------------------------ */

@@ -141,8 +141,7 @@ static int gmd_file(const char *name, struct got *g, struct cw_gmd_info *info, c
 	size_t len;
 	char *b = slurp(name, &len);
 	memset(g, 0, sizeof *g);
-	struct cw_gmd_sink sink = { got_point, got_result, g };
-	int rc = cw_gmd_parse(b, len, &sink, info, err, n);
+	int rc = gmd_buf(b, len, g, info, err, n);
 	free(b);
 	return rc;
 }
@@ -951,17 +950,32 @@ static int lm_fn(void *user, const struct cw_metric *m)
 	return 0;
 }
 
+/* Parses a copy of b[0..len) into a fresh g. */
+static int lm_buf(const char *b, size_t len, struct lm_got *g, struct cw_lm_info *info, char *err, size_t n)
+{
+	char *c = exact_copy(b, len);
+	memset(g, 0, sizeof *g);
+	int rc = cw_lm_parse(c, len, lm_fn, g, info, err, n);
+	free(c);
+	return rc;
+}
+
+static int lm_file(const char *name, struct lm_got *g, struct cw_lm_info *info, char *err, size_t n)
+{
+	size_t len;
+	char *b = slurp(name, &len);
+	int rc = lm_buf(b, len, g, info, err, n);
+	free(b);
+	return rc;
+}
+
 static void test_lm_parse(void **state)
 {
 	(void)state;
 	struct lm_got g;
 	struct cw_lm_info info;
 	char err[256];
-	size_t len;
-	char *b = slurp("lm-page1.json", &len);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(cw_lm_parse(b, len, lm_fn, &g, &info, err, sizeof err), 0);
-	free(b);
+	assert_int_equal(lm_file("lm-page1.json", &g, &info, err, sizeof err), 0);
 	assert_int_equal(info.metrics, 2);
 	assert_string_equal(info.next_token, "bG0tcGFnZS0y");
 	free(info.next_token);
@@ -969,10 +983,7 @@ static void test_lm_parse(void **state)
 	assert_string_equal(g.name[1], "nvidia_smi_power_draw");
 	assert_string_equal(g.dims[1], "InstanceId=i-0123456789abcdef0,index=1,name=NVIDIA A10G,host=ip-10-0-0-12");
 
-	b = slurp("lm-page2.json", &len);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(cw_lm_parse(b, len, lm_fn, &g, &info, err, sizeof err), 0);
-	free(b);
+	assert_int_equal(lm_file("lm-page2.json", &g, &info, err, sizeof err), 0);
 	assert_int_equal(info.metrics, 2);
 	assert_null(info.next_token);
 	assert_string_equal(g.dims[0], "InstanceId=i-0fedcba9876543210");
@@ -995,11 +1006,8 @@ static void test_lm_parse(void **state)
 		"{\"Metrics\":[{\"Namespace\":\"x\",\"MetricName\":\"y\"}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		memset(&g, 0, sizeof g);
-		c = exact_copy(bad[i], strlen(bad[i]));
-		if (cw_lm_parse(c, strlen(bad[i]), lm_fn, &g, &info, err, sizeof err) != -1)
+		if (lm_buf(bad[i], strlen(bad[i]), &g, &info, err, sizeof err) != -1)
 			fail_msg("accepted: %s", bad[i]);
-		free(c);
 		assert_int_equal(g.n, 0);
 		assert_null(info.next_token);
 	}
@@ -1009,10 +1017,8 @@ static void test_lm_parse(void **state)
 	for (int i = 0; i < 31; i++)
 		o += (size_t)snprintf(big + o, sizeof big - o, "%s{\"Name\":\"d%d\",\"Value\":\"v\"}", i ? "," : "", i);
 	snprintf(big + o, sizeof big - o, "]}]}");
-	c = exact_copy(big, strlen(big));
-	assert_int_equal(cw_lm_parse(c, strlen(big), lm_fn, &g, &info, err, sizeof err), -1);
+	assert_int_equal(lm_buf(big, strlen(big), &g, &info, err, sizeof err), -1);
 	assert_has(err, "31 dimensions");
-	free(c);
 }
 
 /* ---- GetProducts answers --------------------------------------------------------------- */
@@ -1036,12 +1042,29 @@ static int price_fn(void *user, const struct cw_product *p)
 	return 0;
 }
 
+/* Parses a copy of b[0..len) into a fresh g. */
+static int products_buf(const char *b, size_t len, struct price_got *g, struct cw_products_info *info,
+                        char *err, size_t n)
+{
+	char *c = exact_copy(b, len);
+	memset(g, 0, sizeof *g);
+	int rc = cw_products_parse(c, len, price_fn, g, info, err, n);
+	free(c);
+	return rc;
+}
+
 static int products_str(const char *s, struct price_got *g, struct cw_products_info *info, char *err, size_t n)
 {
-	char *c = exact_copy(s, strlen(s));
-	memset(g, 0, sizeof *g);
-	int rc = cw_products_parse(c, strlen(s), price_fn, g, info, err, n);
-	free(c);
+	return products_buf(s, strlen(s), g, info, err, n);
+}
+
+static int products_file(const char *name, struct price_got *g, struct cw_products_info *info, char *err,
+                         size_t n)
+{
+	size_t len;
+	char *b = slurp(name, &len);
+	int rc = products_buf(b, len, g, info, err, n);
+	free(b);
 	return rc;
 }
 
@@ -1055,10 +1078,7 @@ static void test_products(void **state)
 
 	/* the used Linux on-demand entry; the capacity-reservation ones are left
 	 * out, and the Reserved term's lower hourly price is not taken */
-	char *b = slurp("getproducts-inf2.xlarge.json", &len);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(cw_products_parse(b, len, price_fn, &g, &info, err, sizeof err), 0);
-	free(b);
+	assert_int_equal(products_file("getproducts-inf2.xlarge.json", &g, &info, err, sizeof err), 0);
 	assert_int_equal(info.entries, 3);
 	assert_int_equal(info.accepted, 1);
 	assert_int_equal(info.skipped, 2);
@@ -1069,10 +1089,7 @@ static void test_products(void **state)
 	assert_string_equal(g.region[0], "us-east-1");
 	assert_close(g.usd[0], 0.7582, 1e-12);
 
-	b = slurp("getproducts-g5.xlarge.json", &len);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(cw_products_parse(b, len, price_fn, &g, &info, err, sizeof err), 0);
-	free(b);
+	assert_int_equal(products_file("getproducts-g5.xlarge.json", &g, &info, err, sizeof err), 0);
 	assert_int_equal(g.n, 1);
 	assert_close(g.usd[0], 1.006, 1e-12);
 
@@ -1121,12 +1138,9 @@ static void test_products(void **state)
 	/* every prefix of the real fixture is refused */
 	char *full = slurp("getproducts-g5.xlarge.json", &len);
 	for (size_t k = 0; k + 2 < len; k += 7) {
-		char *c = exact_copy(full, k);
-		memset(&g, 0, sizeof g);
-		if (cw_products_parse(c, k, price_fn, &g, &info, err, sizeof err) != -1)
+		if (products_buf(full, k, &g, &info, err, sizeof err) != -1)
 			fail_msg("a %zu-byte prefix was accepted", k);
 		assert_int_equal(g.n, 0);
-		free(c);
 	}
 	free(full);
 }
