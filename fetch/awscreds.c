@@ -180,6 +180,11 @@ static int bool_value(const char *v)
 	return n == 4 && strncasecmp(v, "true", 4) == 0;
 }
 
+bool awscreds_imds_disabled(void)
+{
+	return bool_value(env("AWS_EC2_METADATA_DISABLED")) == 1;
+}
+
 static bool copy_str(char *dst, size_t n, const char *src)
 {
 	size_t len = strlen(src);
@@ -804,7 +809,7 @@ static int resolve(struct awscreds *c, const struct awscreds_options *o, struct 
 	sanitize(who);
 
 	/* IMDS settings: wanted for the credentials or the region */
-	c->imds_off = bool_value(env("AWS_EC2_METADATA_DISABLED")) == 1;
+	c->imds_off = awscreds_imds_disabled();
 	int v1 = bool_value(env("AWS_EC2_METADATA_V1_DISABLED"));
 	c->v1_off = v1 >= 0 ? v1 == 1 : bool_value(P("ec2_metadata_v1_disabled")) == 1;
 	const char *ie = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");

@@ -192,6 +192,9 @@ const char *awscreds_region(const struct awscreds *c);          /* NULL: unknown
  * "instance metadata"; NULL when there is no region */
 const char *awscreds_region_source(const struct awscreds *c);
 const char *awscreds_instance_type(const struct awscreds *c);   /* NULL: unknown */
+/* Whether AWS_EC2_METADATA_DISABLED turns instance metadata off: "true" in
+ * any case, blanks around it allowed, as the AWS SDKs read it. */
+bool awscreds_imds_disabled(void);
 const char *awscreds_instance_id(const struct awscreds *c);     /* NULL: unknown */
 
 /* The base URL (ending in "/" when it has no path) for "cloudwatch" or

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "core/format.h"
@@ -55,15 +54,9 @@ bool local_on_ec2(const char *root)
 	       file_has(root, "/sys/devices/virtual/dmi/id/bios_version", "amazon");
 }
 
-static bool imds_disabled(void)
-{
-	const char *v = getenv("AWS_EC2_METADATA_DISABLED");
-	return v && strcasecmp(v, "true") == 0;
-}
-
 bool local_imds_allowed(const char *root)
 {
-	return local_on_ec2(root) && !imds_disabled();
+	return local_on_ec2(root) && !awscreds_imds_disabled();
 }
 
 static double creds_tick(void *c, double now)
@@ -349,7 +342,7 @@ int local_fleet_add(struct model *m, struct source_set *set, const struct fleet_
 
 	/* the note: what was found and not, and why the type is unknown */
 	inv.no_type_why = !local_on_ec2(root) ? ""
-	                : imds_disabled() ? ", and AWS_EC2_METADATA_DISABLED keeps the instance type unknown"
+	                : awscreds_imds_disabled() ? ", and AWS_EC2_METADATA_DISABLED keeps the instance type unknown"
 	                : ", and the EC2 instance metadata service did not say the instance type";
 	localbox_inventory(box, &inv);
 	if (sensors_found)
