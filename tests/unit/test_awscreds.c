@@ -842,6 +842,14 @@ static void live_run(struct live *l, double seconds, bool (*done)(void *))
 	assert_true(loop.longest < 0.25);
 }
 
+/* Starts the chain with no options and drives it until it settles (at most
+ * 5 s): what most of the tests below do before they check the outcome. */
+static void live_settle(struct live *l)
+{
+	live_start(l, NULL);
+	live_run(l, 5, settled);
+}
+
 static void live_stop(struct live *l)
 {
 	source_set_free(&l->set);       /* frees the credentials, then the driver */
@@ -853,6 +861,15 @@ static void imds_at(const char *modes)
 	char url[128];
 	snprintf(url, sizeof url, "%s/m/%s", srv.base, modes);
 	set_env("AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
+}
+
+/* AWS_CONTAINER_CREDENTIALS_FULL_URI = "http://127.0.0.1:PORT/m/MODES/PATH";
+ * `modes_path` is "MODES/PATH" */
+static void container_at(const char *modes_path)
+{
+	char url[128];
+	snprintf(url, sizeof url, "%s/m/%s", srv.base, modes_path);
+	set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
 }
 
 /* one counter from GET /m/MODES/_stats, through the driver */
@@ -949,8 +966,7 @@ static void imds_v1_fallback(void **state)
 	set_env("AWS_REGION", "us-east-1");     /* then IMDS is asked no region */
 	imds_at("v1");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_READY);
 	assert_string_equal(awscreds_get(l.c)->akid, "ASIAIMDSTEST0001");
 	assert_string_equal(awscreds_region(l.c), "us-east-1");
@@ -970,8 +986,7 @@ static void imds_v1_disabled(void **state)
 	set_env("AWS_EC2_METADATA_V1_DISABLED", "true");
 	imds_at("v1,nov1");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_null(awscreds_get(l.c));
 	assert_has(awscreds_error(l.c), "IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)");
@@ -995,8 +1010,7 @@ static void imds_put400(void **state)
 	set_env("AWS_REGION", "us-east-1");
 	imds_at("put400");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_has(awscreds_error(l.c), "refused the session token request");
 	live_stop(&l);
@@ -1012,8 +1026,7 @@ static void imds_unreachable_is_fast(void **state)
 	set_env("HOME", FIX "/alt");
 	imds_at("hang");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	double took = clock_now() - l.t_start;
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_true(took < 1.5);
@@ -1038,8 +1051,7 @@ static void imds_unreachable_is_fast(void **state)
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(sa.sin_port));
 	set_env("AWS_EC2_METADATA_SERVICE_ENDPOINT", url);
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_true(clock_now() - l.t_start < 0.5);
 	assert_has(awscreds_error(l.c), "connection refused");
@@ -1054,8 +1066,7 @@ static void imds_put_hangs_v1_works(void **state)
 	set_env("HOME", FIX "/alt");
 	imds_at("puthang");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_READY);
 	assert_true(clock_now() - l.t_start < 1.5);
 	assert_string_equal(awscreds_region(l.c), "eu-west-3");
@@ -1078,8 +1089,7 @@ static void imds_bad_replies(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		imds_at(cases[i].modes);
 		struct live l;
-		live_start(&l, NULL);
-		live_run(&l, 5, settled);
+		live_settle(&l);
 		assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 		assert_has(awscreds_error(l.c), cases[i].msg);
 		live_stop(&l);
@@ -1177,8 +1187,7 @@ static void region_from_imds_with_env_keys(void **state)
 
 	/* IMDS down: no region, asked once, no retries */
 	imds_at("hang");
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_null(awscreds_region(l.c));
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_READY);
 	assert_true(isinf(awscreds_tick(l.c, clock_now())));
@@ -1187,33 +1196,18 @@ static void region_from_imds_with_env_keys(void **state)
 	live_stop(&l);
 }
 
-static char *temp_file(const char *content)
-{
-	char *path = strdup("/tmp/perwatt-test-awscreds-XXXXXX");
-	assert_non_null(path);
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
 static void container_credentials(void **state)
 {
 	(void)state;
 	TESTLIB_NEED_SERVER(&srv);
 	set_env("HOME", FIX "/alt");
 	set_env("AWS_REGION", "us-east-1");
-	char url[128];
-	snprintf(url, sizeof url, "%s/m/c1/container/v1/credentials", srv.base);
-	set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
+	container_at("c1/container/v1/credentials");
 	/* the file (with its trailing newline) wins over the variable */
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", FIX "/container-token");
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-T0K3N");
 	struct live l;
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_READY);
 	const struct awscreds_value *v = awscreds_get(l.c);
 	assert_string_equal(v->source, "container");
@@ -1229,16 +1223,14 @@ static void container_credentials(void **state)
 	/* the variable alone */
 	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN);
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_READY);
 	assert_string_equal(awscreds_get(l.c)->akid, "ASIACONTTEST0002");
 	live_stop(&l);
 
 	/* a wrong token: the endpoint's 401, and the token never shown */
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-T0K3N");
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_has(awscreds_error(l.c), "container credentials endpoint: HTTP 401");
 	live_stop(&l);
@@ -1246,23 +1238,20 @@ static void container_credentials(void **state)
 
 	/* line breaks are refused before anything is sent */
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN "\r\nX-Evil: 1");
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_has(awscreds_error(l.c), "AWS_CONTAINER_AUTHORIZATION_TOKEN: the authorization token holds a line break");
 	live_stop(&l);
-	char *bad = temp_file(CONTAINER_TOKEN "\nsecond-line\n");
+	char *bad = testlib_temp_file("awscreds", CONTAINER_TOKEN "\nsecond-line\n");
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", bad);
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_has(awscreds_error(l.c), "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: the authorization token holds a line break");
 	live_stop(&l);
 	unlink(bad);
 	free(bad);
 	/* a token file that is not there */
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", FIX "/no-such-token");
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	live_settle(&l);
 	assert_int_equal(awscreds_state(l.c), AWSCREDS_FAILED);
 	assert_has(awscreds_error(l.c), "no-such-token does not exist");
 	live_stop(&l);
@@ -1271,10 +1260,8 @@ static void container_credentials(void **state)
 	/* not JSON */
 	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN);
-	snprintf(url, sizeof url, "%s/m/badjson/container/x", srv.base);
-	set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
-	live_start(&l, NULL);
-	live_run(&l, 5, settled);
+	container_at("badjson/container/x");
+	live_settle(&l);
 	assert_has(awscreds_error(l.c), "malformed credentials from the container credentials endpoint");
 	live_stop(&l);
 }
@@ -1285,9 +1272,7 @@ static void container_refresh(void **state)
 	TESTLIB_NEED_SERVER(&srv);
 	set_env("HOME", FIX "/alt");
 	set_env("AWS_REGION", "us-east-1");
-	char url[128];
-	snprintf(url, sizeof url, "%s/m/expire=4,c2/container/v1/credentials", srv.base);
-	set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", url);
+	container_at("expire=4,c2/container/v1/credentials");
 	set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", FIX "/container-token");
 	struct live l;
 	live_start(&l, NULL);

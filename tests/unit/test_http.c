@@ -219,18 +219,6 @@ static struct http *new_driver(void)
 	return h;
 }
 
-static char *temp_file(const char *content)
-{
-	char *path = strdup("/tmp/perwatt-test-http-XXXXXX");
-	assert_non_null(path);
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(content);
-	assert_int_equal(write(fd, content, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
 /* ---- tests ------------------------------------------------------------------ */
 
 static void source_interface(void **state)
@@ -547,8 +535,8 @@ static void bearer_from_file(void **state)
 	(void)state;
 	NEED_SERVER();
 	struct http *h = new_driver();
-	char *good = temp_file(TOKEN "\n");
-	char *bad = temp_file("wrong-token-value-123\r\n");
+	char *good = testlib_temp_file("http", TOKEN "\n");
+	char *bad = testlib_temp_file("http", "wrong-token-value-123\r\n");
 	struct result rg = { 0 }, rb = { 0 }, rm = { 0 };
 	struct http_req qg = { .bearer_file = good }, qb = { .bearer_file = bad };
 	struct http_req qm = { .bearer_file = "/nonexistent/token" };
@@ -585,9 +573,9 @@ static void basic_from_file(void **state)
 	(void)state;
 	NEED_SERVER();
 	struct http *h = new_driver();
-	char *good = temp_file(BASIC "\n");
-	char *bad = temp_file("perwatt:wrong-pass-456\n");
-	char *nocolon = temp_file("just-a-password\n");
+	char *good = testlib_temp_file("http", BASIC "\n");
+	char *bad = testlib_temp_file("http", "perwatt:wrong-pass-456\n");
+	char *nocolon = testlib_temp_file("http", "just-a-password\n");
 	struct result rg = { 0 }, rb = { 0 }, rn = { 0 };
 	struct http_req qg = { .basic_file = good }, qb = { .basic_file = bad };
 	struct http_req qn = { .basic_file = nocolon };

@@ -218,3 +218,17 @@ char *testlib_slurp(const char *path, size_t *len)
 	*len = n;
 	return exact;
 }
+
+char *testlib_temp_file(const char *who, const char *content)
+{
+	size_t size = strlen("/tmp/perwatt-test--XXXXXX") + strlen(who) + 1;
+	char *path = malloc(size);
+	assert_non_null(path);
+	snprintf(path, size, "/tmp/perwatt-test-%s-XXXXXX", who);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t n = strlen(content);
+	assert_int_equal(write(fd, content, n), (ssize_t)n);
+	close(fd);
+	return path;
+}

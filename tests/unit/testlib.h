@@ -81,6 +81,11 @@ void testlib_run(struct testlib_loop *l, double seconds);
  * when the file cannot be read.  The caller frees it. */
 char *testlib_slurp(const char *path, size_t *len);
 
+/* A new file /tmp/perwatt-test-<who>-XXXXXX holding `content`; its path in a
+ * malloc'ed string (the caller unlinks the file and frees the path); fails
+ * the test when the file cannot be written. */
+char *testlib_temp_file(const char *who, const char *content);
+
 /* ---- checks ---------------------------------------------------------------- */
 
 /* No control characters: nothing a terminal could act on. */
